@@ -1,0 +1,122 @@
+// Command policybot watches the privacy policies and terms of online platforms
+// and tells Slack and Discord teams what changed and what it means.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// subcommand is one `policybot NAME ...` entry point. Each lives in its own
+// file; this table is the only place that lists them.
+type subcommand struct {
+	summary string
+	usage   string
+	run     func(ctx context.Context, m *Main, args []string) error
+}
+
+func subcommands() map[string]subcommand {
+	return map[string]subcommand{
+		"config": {"check the configuration and print every problem", "config check", runConfig},
+	}
+}
+
+// usageError is a mistake in the command line: printed with the usage, exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := m.Execute(ctx, os.Args[1:])
+	_ = m.Close()
+	os.Exit(code)
+}
+
+// Execute runs one command line and returns the process exit status.
+func (m *Main) Execute(ctx context.Context, args []string) int {
+	global := flag.NewFlagSet("policybot", flag.ContinueOnError)
+	global.SetOutput(m.Stderr)
+	global.StringVar(&m.ConfigPath, "config", "", "YAML configuration file (or POLICYBOT_CONFIG)")
+	global.Usage = func() { m.printUsage() }
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		rest = []string{"run"}
+	}
+	name := rest[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		m.printUsage()
+		return 0
+	}
+	sub, ok := subcommands()[name]
+	if !ok {
+		fmt.Fprintf(m.Stderr, "policybot: unknown command %q\n\n", name)
+		m.printUsage()
+		return 2
+	}
+	if err := sub.run(ctx, m, rest[1:]); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(m.Stderr, "policybot %s: %s\nusage: policybot %s\n", name, ue.msg, sub.usage)
+			return 2
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(m.Stderr, "policybot %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func (m *Main) printUsage() {
+	fmt.Fprintln(m.Stderr, "usage: policybot [--config FILE] COMMAND [ARGS]\n\ncommands:")
+	subs := subcommands()
+	names := make([]string, 0, len(subs))
+	for n := range subs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(m.Stderr, "  %-44s %s\n", subs[n].usage, subs[n].summary)
+	}
+	fmt.Fprintln(m.Stderr, "\nWith no command, policybot runs the bot (see `policybot run`).")
+}
+
+// newLogger builds the process logger. Logs go to stderr so that stdout stays
+// the console adapter's and the CLI's.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var l slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		l = slog.LevelDebug
+	case "warn":
+		l = slog.LevelWarn
+	case "error":
+		l = slog.LevelError
+	default:
+		l = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
