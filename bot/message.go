@@ -106,6 +106,9 @@ type Envelope struct {
 	// change to the same document within a day goes into the same thread.
 	ThreadKey  string `json:"thread_key,omitempty"`
 	DocumentID uint   `json:"document_id,omitempty"`
+	// Join says when the parent goes into the document's existing thread
+	// instead of starting one; empty means JoinRecent.
+	Join ThreadJoin `json:"join,omitempty"`
 }
 
 // Parts is the number of messages the envelope posts.
