@@ -296,3 +296,12 @@ func (db *DB) Provisions(ctx context.Context, platformID uint, category string) 
 	}
 	return ps, nil
 }
+
+// MarkExtractorVersion records that a version's text is what extractor
+// version ev produces from its snapshots.
+func (db *DB) MarkExtractorVersion(ctx context.Context, versionID uint, ev string) error {
+	if err := db.with(ctx).Model(&Version{}).Where("id = ?", versionID).Update("extractor_version", ev).Error; err != nil {
+		return fmt.Errorf("store: mark version %d: %w", versionID, err)
+	}
+	return nil
+}
