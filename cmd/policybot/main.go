@@ -26,7 +26,11 @@ type subcommand struct {
 
 func subcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"config": {"check the configuration and print every problem", "config check", runConfig},
+		"config":  {"check the configuration and print every problem", "config check", runConfig},
+		"catalog": {"list the platform catalog, or import a folder of declarations", "catalog import [DIR] | catalog list [QUERY]", runCatalog},
+		"check":   {"fetch a platform's documents now and record what changed", "check [--format text|json] PLATFORM|URL", runCheck},
+		"history": {"a platform's versions, verifications, failures and changes", "history [--format text|json] PLATFORM [TYPE]", runHistory},
+		"eval":    {"measure the provision classifier on labelled files", "eval [-errors CATEGORY] FILE.jsonl...", runEval},
 	}
 }
 
