@@ -225,7 +225,9 @@ func TestOnChangeWritesOneDeliveryPerEligibleChannel(t *testing.T) {
 		t.Fatalf("deliveries = %v, want the console channel and the monitor-plan channel", keys)
 	}
 	// Running the hook again for the same change writes nothing new.
-	f.db.Tx(ctx, func(tx *store.DB) error { return f.alerts.OnChange(ctx, tx, f.doc, c, summary(2, analysis.SeverityImportant)) })
+	f.db.Tx(ctx, func(tx *store.DB) error {
+		return f.alerts.OnChange(ctx, tx, f.doc, c, summary(2, analysis.SeverityImportant))
+	})
 	if again, _ := f.db.Deliveries(ctx, ""); len(again) != 2 {
 		t.Fatalf("hook twice wrote %d deliveries", len(again))
 	}
