@@ -185,11 +185,14 @@ func (r *Router) Complete(ctx context.Context, req bot.Request, arg, prefix stri
 	if checkInput(prefix) != nil {
 		return nil
 	}
-	c, err := parseLine(r.specs, firstWord(req.Text))
+	name := strings.ToLower(strings.TrimPrefix(firstWord(req.Text), "/"))
 	var kind bot.ArgKind
 	var choices []string
-	if err == nil {
-		for _, a := range c.spec.Args {
+	for _, spec := range r.specs {
+		if spec.Name != name {
+			continue
+		}
+		for _, a := range spec.Args {
 			if a.Name == arg {
 				kind, choices = a.Kind, a.Choices
 			}

@@ -15,8 +15,9 @@ import (
 
 // resolve finds the platform a person named: in the store first (which holds
 // platforms added from URLs as well as the imported catalog), then in the
-// catalog, importing it on first use. An unknown name is answered with the
-// closest names: "did you mean coursera?".
+// catalog; a platform only the catalog has comes back with ID 0 (see
+// (*Router).store). An unknown name is answered with the closest names:
+// "did you mean coursera?".
 func (r *Router) resolve(ctx context.Context, q string) (*store.Platform, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
@@ -42,10 +43,11 @@ func (r *Router) resolve(ctx context.Context, q string) (*store.Platform, error)
 		if !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
-		if _, err := catalog.Import(ctx, r.db, []catalog.Platform{cp}); err != nil {
-			return nil, err
-		}
-		return r.db.PlatformBySlug(ctx, cp.Slug)
+		// Not stored yet: answer from the catalog without writing (ID 0);
+		// /track stores it once the plan allows it.
+		sp, docs := cp.Records()
+		sp.Documents = docs
+		return &sp, nil
 	}
 	// Platforms only the store knows (added from a URL) by name or alias.
 	if len(q) >= 2 {
@@ -136,4 +138,34 @@ func customPlatform(raw, docType string) (store.Platform, []store.Document, erro
 	p, docs := cp.Records()
 	p.Custom = true
 	return p, docs, nil
+}
+
+// stored makes sure a resolved platform and its documents are in the store:
+// a catalog platform is imported, a platform from a URL written.
+func (r *Router) stored(ctx context.Context, p *store.Platform) (*store.Platform, error) {
+	var missing []store.Document
+	for _, d := range p.Documents {
+		if d.ID == 0 {
+			missing = append(missing, d)
+		}
+	}
+	if p.ID != 0 && len(missing) == 0 {
+		return p, nil
+	}
+	if p.Custom {
+		row := *p
+		row.Documents = nil
+		if err := r.db.UpsertPlatform(ctx, &row, missing); err != nil {
+			return nil, err
+		}
+		return r.db.PlatformBySlug(ctx, p.Slug)
+	}
+	cp, ok := r.catalog.Lookup(p.Slug)
+	if !ok {
+		return nil, fmt.Errorf("commands: platform %s vanished from the catalog", p.Slug)
+	}
+	if _, err := catalog.Import(ctx, r.db, []catalog.Platform{cp}); err != nil {
+		return nil, err
+	}
+	return r.db.PlatformBySlug(ctx, p.Slug)
 }

@@ -37,6 +37,9 @@ func (r *Router) track(ctx context.Context, s *session, c *call) ([]bot.Message,
 	if err := r.checkPlan(ctx, s, p); err != nil {
 		return nil, err
 	}
+	if p, err = r.stored(ctx, p); err != nil {
+		return nil, err
+	}
 	sub := &store.Subscription{TenantID: s.tenant.ID, ChannelID: s.channel.ID, PlatformID: p.ID,
 		DocumentTypes: strings.Join(types, ","), CreatedBy: bot.Truncate(s.req.UserID, 100)}
 	if _, err := r.db.Subscribe(ctx, sub); err != nil {
@@ -103,21 +106,25 @@ func (r *Router) trackURL(ctx context.Context, raw string, rest []string) (*stor
 	if err := r.monitor.ValidateURL(ctx, docs[0].URL); err != nil {
 		return nil, nil, problemf("That URL cannot be tracked: %s", bot.Truncate(bot.Clean(err.Error(), true), 200))
 	}
-	if existing, err := r.db.PlatformBySlug(ctx, sp.Slug); err == nil && !existing.Custom {
-		// The host is a catalog platform's slug: keep its declarations and
-		// add nothing; the person meant that platform.
-		return existing, []string{docType}, nil
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+	existing, err := r.db.PlatformBySlug(ctx, sp.Slug)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Written by /track once the plan allows it (see stored).
+		sp.Documents = docs
+		return &sp, []string{docType}, nil
+	case err != nil:
 		return nil, nil, err
 	}
-	if err := r.db.UpsertPlatform(ctx, &sp, docs); err != nil {
-		return nil, nil, err
+	for _, d := range existing.Documents {
+		if d.Type == docType {
+			return existing, []string{docType}, nil
+		}
 	}
-	p, err := r.db.PlatformBySlug(ctx, sp.Slug)
-	if err != nil {
-		return nil, nil, err
+	if !existing.Custom {
+		return nil, nil, problemf("%s is in the catalog without a %s; track it by name: /track %s", existing.Name, docType, existing.Slug)
 	}
-	return p, []string{docType}, nil
+	existing.Documents = append(existing.Documents, docs...)
+	return existing, []string{docType}, nil
 }
 
 // checkPlan refuses a platform beyond the tenant's plan.
