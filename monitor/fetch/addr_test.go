@@ -14,7 +14,7 @@ import (
 
 func TestCheckAddrRefuses(t *testing.T) {
 	tests := []struct {
-		addr  string
+		addr   string
 		reason string // part of the reason
 	}{
 		{"10.0.0.1", "private network (10.0.0.0/8)"},

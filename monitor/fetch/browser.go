@@ -104,6 +104,9 @@ func (f *Fetcher) render(parent context.Context, req Request) (*Response, error)
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// No silent https:// upgrade of an http:// page: the URL asked for is
+		// the one fetched.
+		chromedp.Flag("disable-features", "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable"),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("mute-audio", true),
