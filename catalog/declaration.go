@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -22,7 +23,7 @@ type DocumentSource struct {
 	Fetch                string    `json:"fetch,omitempty"`
 	Select               Selectors `json:"select,omitempty"`
 	Remove               Selectors `json:"remove,omitempty"`
-	Filter               []string  `json:"filter,omitempty"`
+	Filter               Filters   `json:"filter,omitempty"`
 	ExecuteClientScripts bool      `json:"executeClientScripts,omitempty"`
 	Combine              []Page    `json:"combine,omitempty"`
 }
@@ -32,7 +33,7 @@ type Page struct {
 	Fetch                string    `json:"fetch"`
 	Select               Selectors `json:"select,omitempty"`
 	Remove               Selectors `json:"remove,omitempty"`
-	Filter               []string  `json:"filter,omitempty"`
+	Filter               Filters   `json:"filter,omitempty"`
 	ExecuteClientScripts *bool     `json:"executeClientScripts,omitempty"`
 }
 
@@ -120,6 +121,80 @@ func (ss *Selectors) UnmarshalJSON(data []byte) error {
 	}
 	*ss = Selectors{one}
 	return nil
+}
+
+// Filters names the filters that clean a document, in order. Most are plain
+// names ("removeCountryVersion"); some take parameters and are written in the
+// JSON as a one-key object ({"removeQueryParams": ["utm_source"]}). Such a
+// filter is kept as that object's compact JSON text, so that the list stays a
+// list of strings for code that only looks at names; ParseFilter splits it.
+type Filters []string
+
+// UnmarshalJSON accepts an array of filter names and one-key objects.
+func (fs *Filters) UnmarshalJSON(data []byte) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(data, &items); err != nil {
+		return fmt.Errorf("filter: want an array of names or {name: parameters} objects: %w", err)
+	}
+	out := make(Filters, 0, len(items))
+	for i, raw := range items {
+		raw = bytes.TrimSpace(raw)
+		switch {
+		case len(raw) > 0 && raw[0] == '"':
+			var name string
+			if err := json.Unmarshal(raw, &name); err != nil {
+				return fmt.Errorf("filter[%d]: %w", i, err)
+			}
+			out = append(out, name)
+		case len(raw) > 0 && raw[0] == '{':
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, raw); err != nil {
+				return fmt.Errorf("filter[%d]: %w", i, err)
+			}
+			out = append(out, buf.String())
+		default:
+			return fmt.Errorf("filter[%d]: want a name or a {name: parameters} object, got %s", i, raw)
+		}
+	}
+	*fs = out
+	return nil
+}
+
+// MarshalJSON writes names as strings and filters with parameters as objects.
+func (fs Filters) MarshalJSON() ([]byte, error) {
+	if fs == nil {
+		return []byte("null"), nil
+	}
+	items := make([]json.RawMessage, len(fs))
+	for i, f := range fs {
+		if strings.HasPrefix(f, "{") && json.Valid([]byte(f)) {
+			items[i] = json.RawMessage(f)
+			continue
+		}
+		b, err := json.Marshal(f)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = b
+	}
+	return json.Marshal(items)
+}
+
+// ParseFilter splits one entry of Filters into the filter's name and its
+// parameters (JSON, nil for a plain name). ok is false for an object that is
+// not exactly one name with its parameters.
+func ParseFilter(f string) (name string, params json.RawMessage, ok bool) {
+	if !strings.HasPrefix(f, "{") {
+		return f, nil, f != ""
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(f), &m); err != nil || len(m) != 1 {
+		return "", nil, false
+	}
+	for k, v := range m {
+		name, params = k, v
+	}
+	return name, params, name != ""
 }
 
 // Pages returns the document's pages in order, each with the document-level
