@@ -31,6 +31,7 @@ func subcommands() map[string]subcommand {
 		"check":   {"fetch a platform's documents now and record what changed", "check [--format text|json] PLATFORM|URL", runCheck},
 		"history": {"a platform's versions, verifications, failures and changes", "history [--format text|json] PLATFORM [TYPE]", runHistory},
 		"eval":    {"measure the provision classifier on labelled files", "eval [-errors CATEGORY] FILE.jsonl...", runEval},
+		"diff":    {"compare two versions of a document: what changed, substantive or cosmetic", "diff [--format text|json] [--declaration FILE] [--type TYPE] OLD NEW", runDiff},
 	}
 }
 

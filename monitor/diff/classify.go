@@ -158,7 +158,7 @@ func isDateToken(w string) bool {
 
 // The languages of the corpus: English, French, German, Spanish, Italian.
 var stampKeywords = setOf(
-	"updated", "update", "effective", "version", "revised", "revision", "modified", "amended", "dated", "date", "published",
+	"updated", "update", "effective", "effect", "applies", "apply", "version", "revised", "revision", "modified", "amended", "dated", "date", "published",
 	"jour", "vigueur", "modifié", "modifiée", "révisée", "applicable", "publiée",
 	"stand", "aktualisiert", "gültig", "fassung", "datum",
 	"actualizado", "actualización", "actualizada", "vigor", "vigente", "fecha",
