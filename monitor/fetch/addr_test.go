@@ -307,3 +307,36 @@ func ExampleCheckAddr() {
 	// ::ffff:10.0.0.1 is the IPv4-mapped form of 10.0.0.1, in a private network (10.0.0.0/8)
 	// <nil>
 }
+
+// rebindingResolver answers with a public address first, then with loopback:
+// the DNS-rebinding attack on check-then-use.
+type rebindingResolver struct{ calls atomic.Int32 }
+
+func (r *rebindingResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	if r.calls.Add(1) == 1 {
+		return []netip.Addr{mustAddr("93.184.216.34")}, nil
+	}
+	return []netip.Addr{mustAddr("127.0.0.1")}, nil
+}
+
+func TestDNSRebinding(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.WriteString(w, "internal")
+	}))
+	defer srv.Close()
+	dialer := &recordingDialer{route: map[string]string{"127.0.0.1:80": srv.Listener.Addr().String()}}
+	cfg := testConfig()
+	cfg.AllowPrivate = false
+	f := newTestFetcher(t, cfg, WithDialer(dialer), WithResolver(&rebindingResolver{}))
+
+	if err := f.Validate(context.Background(), "http://rebind.example/"); err != nil {
+		t.Fatalf("Validate saw the public address and should pass: %v", err)
+	}
+	_, err := f.Fetch(context.Background(), Request{URL: "http://rebind.example/"})
+	wantKind(t, err, KindRefused)
+	if got := dialer.addresses(); len(got) != 0 || hits.Load() != 0 {
+		t.Errorf("dialer asked for %v, server hits %d; want nothing", got, hits.Load())
+	}
+}

@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"compress/gzip"
 	"compress/zlib"
 	"errors"
@@ -78,15 +77,36 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 			return nil, tooLargeOr(fmt.Errorf("decode %s body: %w", encodings[i], err), max)
 		}
 	}
-	var buf bytes.Buffer
+	var body []byte
+	var err error
 	if n := resp.ContentLength; n > 0 && resp.Header.Get("Content-Encoding") == "" {
-		buf.Grow(int(n) + bytes.MinRead)
+		body, err = readKnown(&capReader{r: r, max: max}, n+1) // +1 to see EOF without growing
+	} else {
+		body, err = io.ReadAll(&capReader{r: r, max: max})
 	}
-	_, err := buf.ReadFrom(&capReader{r: r, max: max})
 	if err != nil {
 		return nil, tooLargeOr(fmt.Errorf("read body: %w", err), max)
 	}
-	return buf.Bytes(), nil
+	return body, nil
+}
+
+// readKnown reads a body of announced length into one allocation; a server
+// that sends more than it announced still meets the cap.
+func readKnown(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				return b, nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func tooLargeOr(err error, max int64) error {

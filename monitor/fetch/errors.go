@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -125,9 +126,10 @@ func (e *Error) retryable() bool {
 	return false
 }
 
-// permanent marks network errors no retry will fix, such as a name that does
-// not exist.
+// permanent marks network errors no retry will fix: a name that does not
+// exist, a certificate that is not trusted.
 func (e *Error) permanent() bool {
 	var dns *net.DNSError
-	return errors.As(e.Err, &dns) && dns.IsNotFound
+	var cert *tls.CertificateVerificationError
+	return errors.As(e.Err, &dns) && dns.IsNotFound || errors.As(e.Err, &cert)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -720,4 +722,34 @@ func TestMessages(t *testing.T) {
 			t.Errorf("got  %q\nwant %q", got, tt.want)
 		}
 	}
+}
+
+func TestHTTPS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old" {
+			http.Redirect(w, r, "/privacy", http.StatusMovedPermanently)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<p>over TLS, "+r.Proto+"</p>")
+	}))
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+
+	f := newTestFetcher(t, testConfig(), WithTLSConfig(&tls.Config{RootCAs: pool}))
+	resp, err := f.Fetch(context.Background(), Request{URL: srv.URL + "/old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.URL != srv.URL+"/privacy" || !strings.Contains(string(resp.UTF8), "over TLS") {
+		t.Errorf("url %s, body %q", resp.URL, resp.UTF8)
+	}
+
+	// Without the test CA the certificate is not trusted: a network error, not a page.
+	_, err = newTestFetcher(t, testConfig()).Fetch(context.Background(), Request{URL: srv.URL})
+	if fe := wantKind(t, err, KindNetwork); fe.Attempts != 1 {
+		t.Errorf("attempts = %d: an untrusted certificate is not retried", fe.Attempts)
+	}
+	t.Log(err)
 }
