@@ -202,8 +202,13 @@ func ChangeEnvelope(publicURL string, doc *store.Document, change *store.Change,
 		headline = fmt.Sprintf("%s changed its %s.", platform, doc.Type)
 	}
 	var moved []string
+	seen := map[string]bool{}
 	for _, it := range summary.Items {
-		moved = append(moved, fmt.Sprintf("%s (%s)", categoryName(it), it.Direction))
+		m := fmt.Sprintf("%s (%s)", categoryName(it), it.Direction)
+		if !seen[m] {
+			seen[m] = true
+			moved = append(moved, m)
+		}
 	}
 	parent := Message{
 		Kind:     KindAlert,

@@ -44,6 +44,8 @@ type Options struct {
 	// Echo prints each command before its answer (for a piped script, so the
 	// transcript reads as a conversation).
 	Echo bool
+	// Answered, when set, is called after each command's answer is printed.
+	Answered func()
 }
 
 // Adapter is the console chat. It is safe for concurrent use: the notifier
@@ -134,6 +136,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			}
 			for _, m := range h.Handle(ctx, a.Request(text)) {
 				a.emit(bot.Target{Channel: a.opts.ChannelID}, m)
+			}
+			if a.opts.Answered != nil {
+				a.opts.Answered()
 			}
 		}
 	}
@@ -236,6 +241,19 @@ func (a *Adapter) emit(to bot.Target, msg bot.Message) string {
 	}
 	_, _ = io.WriteString(a.out, sb.String())
 	return id
+}
+
+// Note prints a line of narration (the demo's) between messages, in text
+// format only: JSON output stays one message per line.
+func (a *Adapter) Note(text string) {
+	if a.opts.Format != FormatText {
+		return
+	}
+	var sb strings.Builder
+	for _, l := range strings.Split(bot.Clean(text, false), "\n") {
+		sb.WriteString("# " + l + "\n")
+	}
+	a.write(sb.String())
 }
 
 func (a *Adapter) write(s string) {
