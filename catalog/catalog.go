@@ -47,6 +47,7 @@ type Catalog struct {
 	// when it names several equally well.
 	exact map[string]int
 	terms [][]term // per platform, what fuzzy matching compares against
+	cats  []term   // per platform, its category, for Search
 }
 
 // term is one searchable form of a platform: its name, slug or an alias.
@@ -111,7 +112,9 @@ func New(platforms []Platform) *Catalog {
 		candidates[level][k] = append(candidates[level][k], candidate{i, preferred})
 	}
 	c.terms = make([][]term, len(c.platforms))
+	c.cats = make([]term, len(c.platforms))
 	for i, p := range c.platforms {
+		c.cats[i] = newTerm(p.Category, false)
 		c.bySlug[p.Slug] = i
 		nameKey := key(p.Name)
 		addKey(levelName, key(p.Slug), i, true)

@@ -163,9 +163,8 @@ func (c *Catalog) score(i int, q query, minSimilarity float64, categories bool, 
 		}
 	}
 	if categories && best.kind < matchCategory {
-		if cat := c.platforms[i].Category; cat != "" {
-			ck := key(cat)
-			if ck == q.key || (qlen >= 3 && strings.HasPrefix(ck, q.key)) || wordsMatch(tokens(cat), q.words) {
+		if cat := c.cats[i]; cat.key != "" {
+			if cat.key == q.key || (qlen >= 3 && strings.HasPrefix(cat.key, q.key)) || wordsMatch(cat.words, q.words) {
 				best = match{index: i, kind: matchCategory, closeness: 1}
 			}
 		}
