@@ -22,8 +22,8 @@ package analysis
 //   - info: wording changed with no new practice (reworded), or no
 //     substantive edit at all.
 var (
-	criticalOnGrowth = set("sale_of_data", "ai_training", "voice_biometric", "arbitration_class_waiver")
-	criticalOnShrink = set("user_rights")
+	criticalOnGrowth  = set("sale_of_data", "ai_training", "voice_biometric", "arbitration_class_waiver")
+	criticalOnShrink  = set("user_rights")
 	importantOnGrowth = set("third_party_sharing", "affiliates_scope", "tracking_ads", "sensitive_data", "ai_features",
 		"verification_identity", "actions_on_your_behalf", "government_access", "international_transfer",
 		"data_retention", "content_license", "liability_limitation", "termination_content_removal",

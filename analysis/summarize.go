@@ -246,6 +246,9 @@ func (c *Classifier) pair(section, before, after string) []Item {
 				dir, l = DirectionExpanded, li[cat]
 			case lost > 0 && gained == 0:
 				dir, l = DirectionNarrowed, ld[cat]
+			case negIns != negDel:
+				// Only a negation moved: "we sell" -> "we do not sell".
+				dir, l = DirectionExpanded, inA
 			default:
 				continue // reported below as one reworded item at most
 			}

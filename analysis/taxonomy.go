@@ -172,23 +172,15 @@ func SuggestCategory(q string, n int) []Category {
 		}
 		// Word by word: the best spelling match of each query word among the
 		// category's words.
-		words := strings.Fields(id + " " + name + " " + strings.ToLower(c.Definition))
+		// Words of the id and name count fully, words of the definition a
+		// little less, so "affiliates" prefers affiliates_scope over a
+		// category that merely mentions affiliates.
+		titleWords := strings.Fields(id + " " + name)
+		defWords := strings.Fields(strings.ToLower(c.Definition))
 		var wordScore float64
 		qws := strings.Fields(qn)
 		for _, qw := range qws {
-			best := 0.0
-			for _, w := range words {
-				w = strings.Trim(w, ".,;:()'\"")
-				if len(w) < 3 {
-					continue
-				}
-				d := 1 - float64(levenshtein(qw, w))/float64(max(len(qw), len(w)))
-				if strings.HasPrefix(w, qw) && len(qw) >= 4 {
-					d = max(d, 0.85)
-				}
-				best = max(best, d)
-			}
-			wordScore += best
+			wordScore += max(bestWord(qw, titleWords), 0.85*bestWord(qw, defWords))
 		}
 		if len(qws) > 0 {
 			s = max(s, 0.95*wordScore/float64(len(qws)))
@@ -204,6 +196,23 @@ func SuggestCategory(q string, n int) []Category {
 		out = append(out, s.c)
 	}
 	return out
+}
+
+// bestWord is the best spelling match of qw among words, 0..1.
+func bestWord(qw string, words []string) float64 {
+	best := 0.0
+	for _, w := range words {
+		w = strings.Trim(w, ".,;:()'\"")
+		if len(w) < 3 {
+			continue
+		}
+		d := 1 - float64(levenshtein(qw, w))/float64(max(len(qw), len(w)))
+		if strings.HasPrefix(w, qw) && len(qw) >= 4 {
+			d = max(d, 0.85)
+		}
+		best = max(best, d)
+	}
+	return best
 }
 
 func levenshtein(a, b string) int {
