@@ -73,13 +73,13 @@ func (f *Fetcher) render(parent context.Context, req Request) (*Response, error)
 		return nil, f.classify(parent, req.URL, err)
 	}
 
-	ctx, cancel := context.WithTimeout(parent, f.cfg.Timeout)
-	defer cancel()
-	release, err := f.hosts.acquire(ctx, u.Hostname())
+	release, err := f.hosts.acquire(parent, u.Hostname())
 	if err != nil {
 		return nil, f.classify(parent, req.URL, err)
 	}
 	defer release()
+	ctx, cancel := context.WithTimeout(parent, f.cfg.Timeout)
+	defer cancel()
 
 	guard := &pageGuard{f: f, checked: map[string]error{}}
 	px, err := f.startProxy(guard.refuse)

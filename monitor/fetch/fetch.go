@@ -247,6 +247,8 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		if err == nil {
 			resp.Attempts = attempt
 			resp.Duration = f.now().Sub(start)
+			f.log.Debug("fetch: done", "url", resp.URL, "status", resp.Status, "bytes", len(resp.Body),
+				"not_modified", resp.NotModified, "attempts", attempt, "duration", resp.Duration)
 			return resp, nil
 		}
 		fe := f.classify(ctx, req.URL, err)
@@ -286,26 +288,45 @@ func (f *Fetcher) backoffFor(attempt int) time.Duration {
 
 // get is one HTTP attempt: every redirect hop, and the final body.
 func (f *Fetcher) get(parent context.Context, req Request) (*Response, error) {
-	ctx, cancel := context.WithTimeout(parent, f.cfg.Timeout)
-	defer cancel()
+	// The timeout starts once the first host's turn has come: waiting in a
+	// polite queue behind other documents of the same site is not the site
+	// being slow.
+	var ctx context.Context
 	// Some sites set a cookie and redirect back to see it; keep cookies for
 	// the length of one fetch only.
 	jar, _ := cookiejar.New(nil)
 	cur := req.URL
 	for hop := 0; ; hop++ {
-		u, err := checkURL(cur)
-		if err != nil {
-			return nil, err
-		}
-		resp, next, err := f.hop(ctx, u, req, jar)
-		if err != nil {
+		fail := func(err error) error {
 			fe := f.classify(parent, req.URL, err)
 			if hop > 0 {
 				// Name the hop that failed: it is not the URL asked for.
 				fe.URL = req.URL
-				fe.Err = fmt.Errorf("redirected to %s: %w", u, fe.Err)
+				if fe.Err == nil {
+					fe.Err = fmt.Errorf("redirected to %s", cur)
+				} else {
+					fe.Err = fmt.Errorf("redirected to %s: %w", cur, fe.Err)
+				}
 			}
-			return nil, fe
+			return fe
+		}
+		u, err := checkURL(cur)
+		if err != nil {
+			return nil, fail(err)
+		}
+		release, err := f.hosts.acquire(parent, u.Hostname())
+		if err != nil {
+			return nil, fail(err)
+		}
+		if ctx == nil {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(parent, f.cfg.Timeout)
+			defer cancel()
+		}
+		resp, next, err := f.hop(ctx, u, req, jar)
+		release()
+		if err != nil {
+			return nil, fail(err)
 		}
 		if next == nil {
 			return resp, nil
@@ -319,15 +340,9 @@ func (f *Fetcher) get(parent context.Context, req Request) (*Response, error) {
 	}
 }
 
-// hop makes one request to one URL in the host's turn. It returns either a
-// response, or the next URL of a redirect.
+// hop makes one request to one URL, body included, in the host's turn. It
+// returns either a response, or the next URL of a redirect.
 func (f *Fetcher) hop(ctx context.Context, u *url.URL, req Request, jar http.CookieJar) (*Response, *url.URL, error) {
-	release, err := f.hosts.acquire(ctx, u.Hostname())
-	if err != nil {
-		return nil, nil, err
-	}
-	defer release()
-
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, nil, &Error{Kind: KindBadURL, URL: u.String(), Err: err}

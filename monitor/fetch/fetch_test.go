@@ -520,6 +520,9 @@ func TestRedirects(t *testing.T) {
 
 	_, err = f.Fetch(context.Background(), Request{URL: srv.URL + "/to-ftp"})
 	wantKind(t, err, KindRefused)
+	if want := "refused to fetch " + srv.URL + "/to-ftp: redirected to ftp://example.com/policy: scheme \"ftp\" is not http or https"; err.Error() != want {
+		t.Errorf("got  %q\nwant %q", err, want)
+	}
 }
 
 func TestCharsets(t *testing.T) {
@@ -752,4 +755,33 @@ func TestHTTPS(t *testing.T) {
 		t.Errorf("attempts = %d: an untrusted certificate is not retried", fe.Attempts)
 	}
 	t.Log(err)
+}
+
+// TestQueueIsNotTimeout: waiting for the host's turn behind other documents
+// does not count against a fetch's timeout.
+func TestQueueIsNotTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+		io.WriteString(w, "<p>slowish</p>")
+	}))
+	defer srv.Close()
+	cfg := testConfig()
+	cfg.Timeout = 250 * time.Millisecond
+	cfg.Retries = 0
+	f := newTestFetcher(t, cfg)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			_, err := f.Fetch(context.Background(), Request{URL: srv.URL})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
 }
