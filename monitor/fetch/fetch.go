@@ -138,7 +138,9 @@ func WithTLSConfig(c *tls.Config) Option { return func(f *Fetcher) { f.tls = c }
 // noBrowser marks an explicit "no browser", as opposed to "look on PATH".
 const noBrowser = "\x00none"
 
-// New returns a Fetcher. Zero fields of cfg take config.Default's values.
+// New returns a Fetcher. An empty user agent and zero timeouts or body cap
+// take config.Default's values; MaxRedirects and Retries are used as given
+// (0 means none).
 func New(cfg config.Fetch, opts ...Option) *Fetcher {
 	def := config.Default().Fetch
 	if cfg.UserAgent == "" {

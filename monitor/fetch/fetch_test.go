@@ -785,3 +785,25 @@ func TestQueueIsNotTimeout(t *testing.T) {
 		}
 	}
 }
+
+// stallingDialer never connects: it waits until its context gives up.
+type stallingDialer struct{}
+
+func (stallingDialer) DialContext(ctx context.Context, _, _ string) (net.Conn, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestConnectTimeout(t *testing.T) {
+	cfg := testConfig()
+	cfg.ConnectTimeout = 100 * time.Millisecond
+	cfg.Timeout = 10 * time.Second
+	cfg.Retries = 0
+	f := newTestFetcher(t, cfg, WithDialer(stallingDialer{}))
+	start := time.Now()
+	_, err := f.Fetch(context.Background(), Request{URL: "http://127.0.0.1:9/"})
+	wantKind(t, err, KindTimeout)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v, want about the 100ms connect timeout", d)
+	}
+}
