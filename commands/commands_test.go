@@ -287,6 +287,22 @@ func TestProvisionsAndCompare(t *testing.T) {
 	expect(t, h.do("/compare coursera netflix --category nonsense-zzz"), bot.KindEphemeral, "No provision category")
 }
 
+func TestListShowsParkedDeliveries(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, "unlimited")
+	h.do("/track coursera")
+	tn, _ := h.db.TenantByExternal(ctx, store.TenantSlack, "T1")
+	ch, _ := h.db.EnsureChannel(ctx, tn.ID, "C1", "", nil)
+	d := &store.Delivery{TenantID: tn.ID, ChannelID: ch.ID, Kind: store.DeliveryAlert, Payload: "{}", IdempotencyKey: "k"}
+	h.db.EnqueueDelivery(ctx, d)
+	h.db.ClaimDeliveries(ctx, "o", []string{store.TenantSlack}, time.Now().Add(time.Minute), time.Minute, 1)
+	if err := h.db.ParkDelivery(ctx, d.ID, "o", "not_in_channel: invite the bot"); err != nil {
+		t.Fatal(err)
+	}
+	h.db.ParkChannel(ctx, ch.ID, "not_in_channel")
+	expect(t, h.do("/list"), bot.KindEphemeral, "Delivery problem: 1 message(s) could not be posted here and are kept, not lost: not_in_channel")
+}
+
 func TestMuteUnmute(t *testing.T) {
 	h := newHarness(t, "unlimited")
 	h.do("/track coursera")
