@@ -104,7 +104,7 @@ type fixture struct {
 	version uint
 }
 
-func newFixture(t *testing.T, plan string) *fixture {
+func newFixture(t testing.TB, plan string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.MustOpen(t)
@@ -153,7 +153,7 @@ func summary(items int, sev analysis.Severity) *analysis.ChangeSummary {
 }
 
 // recordChange records a change and runs the hook in one transaction, as the monitor does.
-func (f *fixture) recordChange(t *testing.T, sum *analysis.ChangeSummary) *store.Change {
+func (f *fixture) recordChange(t testing.TB, sum *analysis.ChangeSummary) *store.Change {
 	t.Helper()
 	ctx := context.Background()
 	var c *store.Change
