@@ -33,7 +33,7 @@ type Result struct {
 	// Change is set when a change was recorded.
 	Change *ChangeRef `json:"change"`
 	// Error says why a check failed, for a person.
-	Error string `json:"error,omitempty"`
+	Error string `json:"error"`
 	// Reason classifies a failure (fetch, blocked, error-page, login-wall, ...).
 	Reason string `json:"reason,omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/policybot/policybot/config"
+	"github.com/policybot/policybot/monitor"
 	"github.com/policybot/policybot/store"
 )
 
@@ -24,6 +25,11 @@ type Main struct {
 	Config     config.Config
 	Logger     *slog.Logger
 	DB         *store.DB
+
+	mon *monitor.Monitor
+	// hooks supplies the monitor's change and health hooks (the bot's outbox)
+	// once the bot is wired; nil leaves changes recorded without messages.
+	hooks func() (monitor.ChangeHook, monitor.HealthHook)
 
 	closers []func() error
 }
