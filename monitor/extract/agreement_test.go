@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -11,7 +12,27 @@ import (
 // agreementFloor is the lowest order-aware agreement (2·LCS/(|a|+|b|) over
 // word tokens) accepted per service and document. The aim is 0.97; a lower
 // floor says why beside it.
-var agreementFloor = map[string]float64{}
+var agreementFloor = map[string]float64{
+	// PDFs: OTA's own text (pdf.js) glues words across line ends
+	// ("àcaractère"), which costs tokens on both sides; the terms PDF draws no
+	// space glyphs and its CID fonts give no widths, so word spaces are
+	// inferred from glyph positions and a few are missed.
+	"doctolib / Privacy Policy":   0.95,
+	"doctolib / Terms of Service": 0.95,
+}
+
+// expectNoMatch lists captures where the declaration in force does not
+// match the page, so the only honest answer is ErrNoMatch (a monitor
+// failure), although OTA recorded a version.
+var expectNoMatch = map[string]string{
+	// The 2022 page has no .elementor-7899; OTA used a declaration that the
+	// history file does not record.
+	"happn / Privacy Policy 001-2022-05-10": "declaration history incomplete",
+	// #toc-heading comes before the first h1 in these captures: a DOM Range
+	// whose end precedes its start is empty.
+	"npm / Privacy Policy 003-2023-12-19": "range end before start",
+	"npm / Privacy Policy 004-2024-01-12": "range end before start",
+}
 
 const defaultFloor = 0.97
 
@@ -36,6 +57,12 @@ func TestAgreement(t *testing.T) {
 			rows[key] = a
 		}
 		res, err := Extract(v.pages(t), v.options())
+		if why, ok := expectNoMatch[key+" "+v.name]; ok {
+			if !errors.Is(err, ErrNoMatch) {
+				t.Errorf("%s %s (%s): want ErrNoMatch, got %v", key, v.name, why, err)
+			}
+			continue
+		}
 		if err != nil {
 			t.Errorf("%s %s: %v", key, v.name, err)
 			continue

@@ -84,7 +84,7 @@ func cleanURL(href string, rules linkRules) string {
 	default:
 		return ""
 	}
-	if u.Host == "" {
+	if !validHost(u.Host) {
 		return ""
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
@@ -169,4 +169,17 @@ func (in *inline) endLink(start int, href string, rules linkRules) {
 	in.writeMarker(linkMid)
 	in.buf = append(in.buf, target...)
 	in.writeMarker(linkClose)
+}
+
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c >= 0x80) {
+			return false
+		}
+	}
+	return true
 }

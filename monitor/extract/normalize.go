@@ -95,7 +95,12 @@ func (p *mdParser) line(raw string) {
 	wasBlank := p.blank
 	p.blank = false
 	if hard && strings.HasSuffix(content, "\\") {
-		content = content[:len(content)-1]
+		content = strings.TrimRight(content[:len(content)-1], " ")
+		if content == "" {
+			p.closePara()
+			p.blank = true
+			return
+		}
 	}
 
 	if indent < 4 || p.itemOpen || len(p.listIndents) > 0 {
@@ -212,11 +217,9 @@ func (p *mdParser) emitText(kind blockKind, level int, text string, proto ...blo
 
 func (p *mdParser) tableRow(content string) {
 	cells := splitRow(content)
-	trailing := ""
-	if !strings.HasSuffix(content, "|") || strings.HasSuffix(content, "\\|") {
-		trailing = cells[len(cells)-1]
-		cells = cells[:len(cells)-1]
-	}
+	// The part after the last pipe: empty for a closed row, else text.
+	trailing := cells[len(cells)-1]
+	cells = cells[:len(cells)-1]
 	sep := len(cells) > 0
 	for _, c := range cells {
 		if !isSeparatorCell(c) {
