@@ -96,7 +96,8 @@ func stripFormatting(s string) string {
 	}
 	if n := listMarkerLen(s); n > 0 {
 		s = s[n:]
-	} else if n := escapedNumberLen(s); n > 0 {
+	}
+	if n := sectionNumberLen(s); n > 0 {
 		s = s[n:]
 	}
 	s = strings.TrimLeft(s, "> \t")
@@ -128,18 +129,25 @@ func stripFormatting(s string) string {
 	return b.String()
 }
 
-// escapedNumberLen returns the length of a section number written as an
-// escaped list marker ("2\\. Where this policy applies"), or 0: numbering
-// is a list marker in all but syntax.
-func escapedNumberLen(s string) int {
+// sectionNumberLen returns the length of a section number ("2. ", or
+// "2\\. " as escaped Markdown writes it) opening s, or 0: numbering says
+// where a section sits, not what it says, and tables of contents and
+// headings write it differently.
+func sectionNumberLen(s string) int {
 	n := 0
-	for n < len(s) && n < 9 && s[n] >= '0' && s[n] <= '9' {
+	for n < len(s) && n < 3 && s[n] >= '0' && s[n] <= '9' {
 		n++
 	}
-	if n == 0 || !strings.HasPrefix(s[n:], "\\. ") {
+	if n == 0 {
 		return 0
 	}
-	return n + 3
+	if strings.HasPrefix(s[n:], "\\. ") {
+		return n + 3
+	}
+	if strings.HasPrefix(s[n:], ". ") {
+		return n + 2
+	}
+	return 0
 }
 
 func isBreakTag(t string) bool {
