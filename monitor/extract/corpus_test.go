@@ -252,3 +252,12 @@ func seqRatio(a, b []string) float64 {
 	}
 	return 0
 }
+
+func readFile(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
