@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
@@ -127,14 +126,10 @@ func customPlatform(raw, docType string) (store.Platform, []store.Document, erro
 	if u.User != nil {
 		return store.Platform{}, nil, problem{"That URL carries a user name or password; track a public page instead."}
 	}
-	host := strings.ToLower(u.Hostname())
-	if ip := net.ParseIP(host); ip != nil {
-		host = strings.ReplaceAll(host, ":", "-")
+	cp, err := catalog.CustomPlatform(raw, []string{docType})
+	if err != nil {
+		return store.Platform{}, nil, problemf("“%s” is not a URL I can read.", bot.Quote(raw))
 	}
-	host = strings.TrimPrefix(host, "www.")
-	u.Fragment = ""
-	cp := catalog.Platform{Slug: catalog.Slug(host), Name: host, Homepage: u.Scheme + "://" + u.Host,
-		Documents: map[string]catalog.DocumentSource{docType: {Fetch: u.String()}}}
 	p, docs := cp.Records()
 	p.Custom = true
 	return p, docs, nil

@@ -25,7 +25,7 @@ func (e *echo) Handle(ctx context.Context, r bot.Request) []bot.Message {
 	return []bot.Message{{Kind: bot.KindEphemeral, Text: "got " + bot.Quote(r.Text)}}
 }
 func (e *echo) Complete(context.Context, bot.Request, string, string, int) []bot.Choice { return nil }
-func (e *echo) Specs() []bot.CommandSpec                                               { return nil }
+func (e *echo) Specs() []bot.CommandSpec                                                { return nil }
 
 func TestRunAnswersEachLineUntilEOF(t *testing.T) {
 	in := "/help\n\n# a comment\n  /list  \n" + strings.Repeat("x", 100<<10) + "\n/last"
