@@ -44,7 +44,7 @@ func classifyModified(before, after string) (substantive bool, reason string) {
 // classifyLone classifies a block that was added or removed as a whole.
 // headings holds the canonical titles of the sections of both texts.
 func classifyLone(b *block, headings map[string]bool) (substantive bool, reason string) {
-	if len(b.words) == 0 {
+	if len(b.words) == 0 || isChrome(b.words) {
 		return false, ReasonNoise
 	}
 	if b.Kind != BlockHeading && headings[b.title] {
@@ -55,6 +55,26 @@ func classifyLone(b *block, headings map[string]bool) (substantive bool, reason 
 	}
 	return true, ""
 }
+
+// isChrome reports a short block made only of interface labels ("Close",
+// "Back to top", "Download PDF") that page templates add and drop.
+func isChrome(ws []string) bool {
+	if len(ws) > 4 {
+		return false
+	}
+	for _, w := range ws {
+		if !chromeWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
+var chromeWords = setOf(
+	"close", "menu", "back", "next", "previous", "print", "share", "expand", "collapse", "all", "top", "skip", "to", "content",
+	"main", "read", "more", "show", "less", "learn", "open", "toggle", "navigation", "search", "home", "copy", "link",
+	"download", "pdf", "x", "go", "scroll", "up",
+)
 
 // isStampLine reports a block that is only a date stamp ("Last updated:
 // July 15, 2026", "This policy is effective as of 1 May 2025").
@@ -158,7 +178,7 @@ func isDateToken(w string) bool {
 
 // The languages of the corpus: English, French, German, Spanish, Italian.
 var stampKeywords = setOf(
-	"updated", "update", "effective", "effect", "applies", "apply", "version", "revised", "revision", "modified", "amended", "dated", "date", "published",
+	"updated", "update", "effective", "effect", "applies", "apply", "version", "versions", "revised", "revision", "modified", "amended", "dated", "date", "published",
 	"jour", "vigueur", "modifié", "modifiée", "révisée", "applicable", "publiée",
 	"stand", "aktualisiert", "gültig", "fassung", "datum",
 	"actualizado", "actualización", "actualizada", "vigor", "vigente", "fecha",

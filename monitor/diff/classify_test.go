@@ -24,6 +24,7 @@ func TestClassifyModified(t *testing.T) {
 		{"effective", "Effective as of 22 February 2023", "Effective as of 1st March 2024", false, ReasonDate},
 		{"version", "Version 3.2, updated 2024-01-05", "Version 3.3, updated 2024-02-05", false, ReasonDate},
 		{"french stamp", "Dernière mise à jour : 12 janvier 2025", "Dernière mise à jour : 3 mars 2025", false, ReasonDate},
+		{"archive list", "Versions: 04 Aug 2025 , 01 Aug 2025 , 26 Jun 2025", "Versions: 04 Aug 2025 , 26 Jun 2025", false, ReasonDate},
 		{"date and link", "Effective 1 July 2025 | [PDF](https://x.example/20250630.pdf)", "Effective 8 July 2025 | [PDF](https://x.example/20250708.pdf)", false, ReasonDate},
 
 		{"retention period", "We keep logs for 30 days.", "We keep logs for 90 days.", true, ""},
@@ -61,6 +62,9 @@ func TestClassifyLone(t *testing.T) {
 		{"heading itself", "## Your rights", BlockHeading, true, ""},
 		{"sentence", "We sell your data to brokers.", BlockParagraph, true, ""},
 		{"keyword only", "Updated", BlockParagraph, true, ""},
+		{"close button", "close", BlockParagraph, false, ReasonNoise},
+		{"back to top", "[Back to top](#top)", BlockParagraph, false, ReasonNoise},
+		{"short sentence", "Read our cookie policy.", BlockParagraph, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,7 +79,13 @@ func (c *comparison) prep(k int) *block {
 		b.ids[x] = wid
 	}
 	slices.Sort(b.ids)
-	b.title = strings.Join(b.words, " ")
+	// A title leaves out its section number: contents entries and headings
+	// do not always both carry it.
+	tw := b.words
+	if len(tw) > 1 && len(tw[0]) <= 3 && strings.Trim(tw[0], "0123456789") == "" {
+		tw = tw[1:]
+	}
+	b.title = strings.Join(tw, " ")
 	return b
 }
 

@@ -11,7 +11,7 @@ import (
 // disappear. URLs carry tokens (dates, tracking parameters, build ids) that
 // change without the policy changing.
 func stripLinks(s string) string {
-	if !strings.ContainsAny(s, "[<:w") {
+	if strings.IndexByte(s, '[') < 0 && strings.IndexByte(s, '<') < 0 && !strings.Contains(s, "http") && !strings.Contains(s, "www.") && !strings.Contains(s, "mailto:") {
 		return s
 	}
 	var b strings.Builder
@@ -212,26 +212,37 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }
 
-// words splits what a reader sees of s (no URLs, no Markdown) into lowercase
-// words: the unit of similarity and of the date rule.
+// words splits what a reader sees of s (no URLs) into lowercase words: the
+// unit of similarity and of the date rule. Markdown syntax is never part of
+// a word, so it needs no stripping here.
 func words(s string) []string {
-	s = strings.ToLower(stripFormatting(stripLinks(s)))
-	var out []string
-	start := -1
+	s = stripLinks(s)
+	out := make([]string, 0, len(s)/6)
+	start, upper := -1, false
 	for i, r := range s {
 		if isWordRune(r) {
 			if start < 0 {
-				start = i
+				start, upper = i, false
 			}
-		} else if start >= 0 {
-			out = append(out, s[start:i])
+			upper = upper || unicode.IsUpper(r)
+			continue
+		}
+		if start >= 0 {
+			out = append(out, lowerWord(s[start:i], upper))
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, s[start:])
+		out = append(out, lowerWord(s[start:], upper))
 	}
 	return out
+}
+
+func lowerWord(w string, upper bool) string {
+	if upper {
+		return strings.ToLower(w)
+	}
+	return w
 }
 
 // tokens splits s into words, runs of spaces and single other characters,
