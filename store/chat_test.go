@@ -29,8 +29,11 @@ func seedPlatform(t *testing.T, db *store.DB, slug string, types ...string) *sto
 }
 
 func TestEnsureTenantKeepsPlanAndIsIdempotent(t *testing.T) {
+	eachStore(t, testEnsureTenantKeepsPlanAndIsIdempotent)
+}
+
+func testEnsureTenantKeepsPlanAndIsIdempotent(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	a, err := db.EnsureTenant(ctx, store.TenantSlack, "T1", "Acme", "free")
 	if err != nil {
 		t.Fatal(err)
@@ -56,8 +59,11 @@ func TestEnsureTenantKeepsPlanAndIsIdempotent(t *testing.T) {
 }
 
 func TestChannelsAndSubscriptionsDoNotCrossTenants(t *testing.T) {
+	eachStore(t, testChannelsAndSubscriptionsDoNotCrossTenants)
+}
+
+func testChannelsAndSubscriptionsDoNotCrossTenants(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	p := seedPlatform(t, db, "coursera", "Privacy Policy", "Terms of Service")
 	t1, _ := db.EnsureTenant(ctx, store.TenantSlack, "T1", "", "unlimited")
 	t2, _ := db.EnsureTenant(ctx, store.TenantSlack, "T2", "", "unlimited")
@@ -92,9 +98,10 @@ func TestChannelsAndSubscriptionsDoNotCrossTenants(t *testing.T) {
 	}
 }
 
-func TestSubscribeWidensTypes(t *testing.T) {
+func TestSubscribeWidensTypes(t *testing.T) { eachStore(t, testSubscribeWidensTypes) }
+
+func testSubscribeWidensTypes(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	p := seedPlatform(t, db, "netflix", "Privacy Policy", "Terms of Service", "Cookie Policy")
 	tn, _ := db.EnsureTenant(ctx, store.TenantConsole, "local", "", "unlimited")
 	ch, _ := db.EnsureChannel(ctx, tn.ID, "console", "", nil)
@@ -150,9 +157,10 @@ func TestCovers(t *testing.T) {
 	}
 }
 
-func TestThreadUpsertAndChannelUpdate(t *testing.T) {
+func TestThreadUpsertAndChannelUpdate(t *testing.T) { eachStore(t, testThreadUpsertAndChannelUpdate) }
+
+func testThreadUpsertAndChannelUpdate(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	p := seedPlatform(t, db, "zoom", "Privacy Policy")
 	tn, _ := db.EnsureTenant(ctx, store.TenantConsole, "local", "", "unlimited")
 	ch, _ := db.EnsureChannel(ctx, tn.ID, "console", "", nil)
@@ -180,9 +188,10 @@ func TestThreadUpsertAndChannelUpdate(t *testing.T) {
 	}
 }
 
-func TestDigestDueAndAdvancedOnce(t *testing.T) {
+func TestDigestDueAndAdvancedOnce(t *testing.T) { eachStore(t, testDigestDueAndAdvancedOnce) }
+
+func testDigestDueAndAdvancedOnce(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	tn, _ := db.EnsureTenant(ctx, store.TenantConsole, "local", "", "unlimited")
 	due := time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)
 	ch, err := db.EnsureChannel(ctx, tn.ID, "console", "", func(c *store.Channel) { c.NextDigestAt = &due })
@@ -202,4 +211,11 @@ func TestDigestDueAndAdvancedOnce(t *testing.T) {
 	if err1 != nil || err2 != nil || !ok1 || ok2 {
 		t.Fatalf("advance twice = %v/%v %v/%v; want exactly one winner", ok1, err1, ok2, err2)
 	}
+}
+
+// eachStore runs fn on a SQLite file and, when POLICYBOT_TEST_POSTGRES names
+// a server, on PostgreSQL: the chat and outbox queries must mean the same on both.
+func eachStore(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, storetest.MustOpen(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, storetest.MustOpenPostgres(t)) })
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/policybot/policybot/store"
-	"github.com/policybot/policybot/store/storetest"
 )
 
 func seedDelivery(t *testing.T, db *store.DB, key string, at time.Time) (*store.Channel, *store.Delivery) {
@@ -29,8 +28,9 @@ func seedDelivery(t *testing.T, db *store.DB, key string, at time.Time) (*store.
 	return ch, d
 }
 
-func TestEnqueueDeliveryIsIdempotent(t *testing.T) {
-	db := storetest.MustOpen(t)
+func TestEnqueueDeliveryIsIdempotent(t *testing.T) { eachStore(t, testEnqueueDeliveryIsIdempotent) }
+
+func testEnqueueDeliveryIsIdempotent(t *testing.T, db *store.DB) {
 	now := time.Now().UTC()
 	ch, d := seedDelivery(t, db, "change:1:channel:1", now)
 	again := &store.Delivery{TenantID: d.TenantID, ChannelID: ch.ID, Kind: store.DeliveryAlert, Payload: `{"x":1}`, IdempotencyKey: d.IdempotencyKey}
@@ -45,8 +45,11 @@ func TestEnqueueDeliveryIsIdempotent(t *testing.T) {
 }
 
 func TestClaimLeaseIsExclusiveUntilExpiry(t *testing.T) {
+	eachStore(t, testClaimLeaseIsExclusiveUntilExpiry)
+}
+
+func testClaimLeaseIsExclusiveUntilExpiry(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	now := time.Date(2026, 5, 12, 10, 0, 0, 0, time.UTC)
 	_, d := seedDelivery(t, db, "k1", now)
 	kinds := []string{store.TenantConsole}
@@ -90,9 +93,10 @@ func TestClaimLeaseIsExclusiveUntilExpiry(t *testing.T) {
 	}
 }
 
-func TestRetryAndPark(t *testing.T) {
+func TestRetryAndPark(t *testing.T) { eachStore(t, testRetryAndPark) }
+
+func testRetryAndPark(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	now := time.Date(2026, 5, 12, 10, 0, 0, 0, time.UTC)
 	ch, d := seedDelivery(t, db, "k2", now)
 	kinds := []string{store.TenantConsole}
