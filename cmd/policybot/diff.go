@@ -41,7 +41,7 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 	format := fs.String("format", "text", "output format: text or json")
 	declPath := fs.String("declaration", "", "Open Terms Archive declaration (JSON) for .html inputs")
 	docType := fs.String("type", "", `document type in the declaration (default: the only one, or "Privacy Policy")`)
-	files, err := parseInterleaved(fs, args)
+	files, err := parseDiffArgs(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -60,11 +60,11 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 			return err
 		}
 	}
-	oldText, oldRaw, _, err := readVersion(files[0], src)
+	oldText, oldRaw, _, err := readDiffVersion(files[0], src)
 	if err != nil {
 		return err
 	}
-	newText, newRaw, newTitle, err := readVersion(files[1], src)
+	newText, newRaw, newTitle, err := readDiffVersion(files[1], src)
 	if err != nil {
 		return err
 	}
@@ -89,9 +89,9 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 	return nil
 }
 
-// parseInterleaved parses flags placed before, between or after the file
+// parseDiffArgs parses flags placed before, between or after the file
 // arguments.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+func parseDiffArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var files []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -158,14 +158,14 @@ func loadDiffSource(path, docType string) (*diffSource, error) {
 	return s, nil
 }
 
-// captureDate reads the date of a capture from a corpus-style file name
+// diffCaptureDate reads the date of a capture from a corpus-style file name
 // (NNN-YYYY-MM-DD...); the declaration in force then is the one used.
-var captureDate = regexp.MustCompile(`(?:^|[^0-9])(\d{4}-\d{2}-\d{2})(?:[^0-9]|$)`)
+var diffCaptureDate = regexp.MustCompile(`(?:^|[^0-9])(\d{4}-\d{2}-\d{2})(?:[^0-9]|$)`)
 
-// readVersion returns the normalized text of one version, the text as
+// readDiffVersion returns the normalized text of one version, the text as
 // written in the file for Markdown inputs (else the normalized text again),
 // and the page's title.
-func readVersion(path string, src *diffSource) (text, raw, title string, err error) {
+func readDiffVersion(path string, src *diffSource) (text, raw, title string, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", "", "", err
@@ -182,7 +182,7 @@ func readVersion(path string, src *diffSource) (text, raw, title string, err err
 	if src != nil {
 		opts.Source, opts.History, opts.DocType = &src.source, src.history, src.docType
 	}
-	if d := captureDate.FindStringSubmatch(filepath.Base(path)); d != nil {
+	if d := diffCaptureDate.FindStringSubmatch(filepath.Base(path)); d != nil {
 		if t, err := time.Parse("2006-01-02", d[1]); err == nil {
 			opts.At = t
 		}
@@ -217,13 +217,13 @@ func writeDiffText(w io.Writer, out diffOutput) {
 		if len(cosm) == 0 {
 			fmt.Fprintln(w, "cosmetic: only blank lines or indentation differ.")
 		} else {
-			fmt.Fprintf(w, "cosmetic: %s; nothing the policy says changed.\n", plural(len(cosm), "cosmetic edit"))
+			fmt.Fprintf(w, "cosmetic: %s; nothing the policy says changed.\n", diffPlural(len(cosm), "cosmetic edit"))
 		}
 	default:
-		fmt.Fprintf(w, "substantive: %s in %s (%d words added, %d removed)", plural(len(subst), "change"),
-			plural(countSections(subst), "section"), r.Stats.WordsInserted, r.Stats.WordsDeleted)
+		fmt.Fprintf(w, "substantive: %s in %s (%d words added, %d removed)", diffPlural(len(subst), "change"),
+			diffPlural(diffSections(subst), "section"), r.Stats.WordsInserted, r.Stats.WordsDeleted)
 		if len(cosm) > 0 {
-			fmt.Fprintf(w, ", plus %s", plural(len(cosm), "cosmetic edit"))
+			fmt.Fprintf(w, ", plus %s", diffPlural(len(cosm), "cosmetic edit"))
 		}
 		fmt.Fprintln(w, ".")
 	}
@@ -243,14 +243,14 @@ func writeDiffText(w io.Writer, out diffOutput) {
 		}
 		switch e.Op {
 		case diff.OpAdded:
-			fmt.Fprintf(w, "+ %s\n", oneLine(e.After))
+			fmt.Fprintf(w, "+ %s\n", diffOneLine(e.After))
 		case diff.OpRemoved:
-			fmt.Fprintf(w, "- %s\n", oneLine(e.Before))
+			fmt.Fprintf(w, "- %s\n", diffOneLine(e.Before))
 		default:
 			if e.Op == diff.OpMoved {
 				fmt.Fprintf(w, "  (moved from %q)\n", e.FromSection)
 			}
-			fmt.Fprintf(w, "- %s\n+ %s\n", marked(e.Words, diff.WordDelete), marked(e.Words, diff.WordInsert))
+			fmt.Fprintf(w, "- %s\n+ %s\n", diffMarked(e.Words, diff.WordDelete), diffMarked(e.Words, diff.WordInsert))
 		}
 	}
 
@@ -267,39 +267,39 @@ func writeDiffText(w io.Writer, out diffOutput) {
 		for _, reason := range reasons {
 			es := byReason[reason]
 			e := es[0]
-			example := oneLine(e.After)
+			example := diffOneLine(e.After)
 			switch {
 			case e.Op == diff.OpRemoved:
-				example = oneLine(e.Before)
+				example = diffOneLine(e.Before)
 			case e.Words != nil:
-				example = marked(e.Words, "")
+				example = diffMarked(e.Words, "")
 			}
-			fmt.Fprintf(w, "  %-11s %3d  %s %s\n", reason, len(es), e.Op, clipText(example, 160))
+			fmt.Fprintf(w, "  %-11s %3d  %s %s\n", reason, len(es), e.Op, diffClip(example, 160))
 		}
 	}
 }
 
-// marked renders word runs: equal text, plus the runs of op marked. op ""
+// diffMarked renders word runs: equal text, plus the runs of op diffMarked. op ""
 // marks both deletions and insertions.
-func marked(words []diff.Word, op diff.WordOp) string {
+func diffMarked(words []diff.Word, op diff.WordOp) string {
 	var b strings.Builder
 	for k, w := range words {
 		switch {
 		case w.Op == diff.WordEqual:
-			b.WriteString(elideEqual(w.Text, k == 0, k == len(words)-1))
+			b.WriteString(diffElide(w.Text, k == 0, k == len(words)-1))
 		case w.Op == diff.WordDelete && (op == diff.WordDelete || op == ""):
 			b.WriteString("[-" + w.Text + "-]")
 		case w.Op == diff.WordInsert && (op == diff.WordInsert || op == ""):
 			b.WriteString("{+" + w.Text + "+}")
 		}
 	}
-	return oneLine(b.String())
+	return diffOneLine(b.String())
 }
 
-// elideEqual shortens long unchanged stretches so that a changed word in a
+// diffElide shortens long unchanged stretches so that a changed word in a
 // long paragraph stays visible: the start of a block keeps only the words
 // before the first change, the end only those after the last.
-func elideEqual(s string, first, last bool) string {
+func diffElide(s string, first, last bool) string {
 	const keep = 50
 	r := []rune(s)
 	switch {
@@ -313,9 +313,9 @@ func elideEqual(s string, first, last bool) string {
 	return string(r[:keep]) + " … " + string(r[len(r)-keep:])
 }
 
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ⏎ ") }
+func diffOneLine(s string) string { return strings.ReplaceAll(s, "\n", " ⏎ ") }
 
-func clipText(s string, n int) string {
+func diffClip(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s
@@ -323,7 +323,7 @@ func clipText(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-func countSections(es []diff.Edit) int {
+func diffSections(es []diff.Edit) int {
 	seen := map[string]bool{}
 	for _, e := range es {
 		seen[e.Section] = true
@@ -331,7 +331,7 @@ func countSections(es []diff.Edit) int {
 	return len(seen)
 }
 
-func plural(n int, what string) string {
+func diffPlural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}

@@ -17,7 +17,7 @@ const (
 	guardData = "../../monitor/guard/testdata/corpus"
 )
 
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+func runDiffCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	m := NewMain(strings.NewReader(""), &out, &errb, func(string) string { return "" })
@@ -25,8 +25,8 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// jsonDiff is the contract outside checks rely on.
-type jsonDiff struct {
+// diffJSON is the contract outside checks rely on.
+type diffJSON struct {
 	Kind  string `json:"kind"`
 	Edits []struct {
 		Op      string `json:"op"`
@@ -40,13 +40,13 @@ type jsonDiff struct {
 	} `json:"guard"`
 }
 
-func runJSON(t *testing.T, args ...string) jsonDiff {
+func runDiffJSON(t *testing.T, args ...string) diffJSON {
 	t.Helper()
-	out, errs, code := runCLI(t, append([]string{"diff", "--format", "json"}, args...)...)
+	out, errs, code := runDiffCLI(t, append([]string{"diff", "--format", "json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var d jsonDiff
+	var d diffJSON
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("bad JSON: %v\n%s", err, out)
 	}
@@ -55,7 +55,7 @@ func runJSON(t *testing.T, args ...string) jsonDiff {
 
 func TestDiffJSONSubstantive(t *testing.T) {
 	dir := filepath.Join(diffData, "coursera/privacy-policy")
-	d := runJSON(t, filepath.Join(dir, "005-2026-05-07.md"), filepath.Join(dir, "006-2026-05-12.md"))
+	d := runDiffJSON(t, filepath.Join(dir, "005-2026-05-07.md"), filepath.Join(dir, "006-2026-05-12.md"))
 	if d.Kind != "substantive" {
 		t.Fatalf("kind = %s", d.Kind)
 	}
@@ -88,7 +88,7 @@ func TestDiffEdgeCases(t *testing.T) {
 			if !strings.HasPrefix(dir, guardData) {
 				dir = filepath.Join(diffData, dir)
 			}
-			d := runJSON(t, filepath.Join(dir, tt.old), filepath.Join(dir, tt.new))
+			d := runDiffJSON(t, filepath.Join(dir, tt.old), filepath.Join(dir, tt.new))
 			if d.Kind != tt.kind {
 				t.Errorf("kind = %s, want %s", d.Kind, tt.kind)
 			}
@@ -107,13 +107,13 @@ func TestDiffEdgeCases(t *testing.T) {
 
 func TestDiffText(t *testing.T) {
 	dir := filepath.Join(diffData, "_edge-cases/coursera-privacy-date-only")
-	out, _, code := runCLI(t, "diff", filepath.Join(dir, "001-2026-02-10.md"), filepath.Join(dir, "002-2026-03-27.md"))
+	out, _, code := runDiffCLI(t, "diff", filepath.Join(dir, "001-2026-02-10.md"), filepath.Join(dir, "002-2026-03-27.md"))
 	if code != 0 || !strings.HasPrefix(out, "cosmetic:") || !strings.Contains(out, "[-January 21-]{+March 26+}") {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
 	dir = filepath.Join(diffData, "tinder/privacy-policy")
 	// Flags may follow the files.
-	out, _, code = runCLI(t, "diff", filepath.Join(dir, "005-2025-12-10.md"), filepath.Join(dir, "006-2026-03-06.md"), "--format", "text")
+	out, _, code = runDiffCLI(t, "diff", filepath.Join(dir, "005-2025-12-10.md"), filepath.Join(dir, "006-2026-03-06.md"), "--format", "text")
 	for _, want := range []string{"substantive:", "\n## Privacy Policy > Data We Collect\n", "{+ or request a refund+}", "Cosmetic edits"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d: output lacks %q:\n%s", code, want, out)
@@ -139,12 +139,12 @@ func TestDiffExitStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, errs, code := runCLI(t, tt.args...); code != tt.code {
+			if _, errs, code := runDiffCLI(t, tt.args...); code != tt.code {
 				t.Errorf("exit %d, want %d (%s)", code, tt.code, errs)
 			}
 		})
 	}
-	out, _, _ := runCLI(t, "diff", md, md)
+	out, _, _ := runDiffCLI(t, "diff", md, md)
 	if !strings.HasPrefix(out, "none:") {
 		t.Errorf("identical files: %q", out)
 	}
@@ -157,7 +157,7 @@ func TestDiffHTML(t *testing.T) {
 	if _, err := os.Stat(corpus); err != nil {
 		t.Skip("shared corpus absent")
 	}
-	d := runJSON(t, "--declaration", filepath.Join(corpus, "declaration.json"), "--type", "Privacy Policy",
+	d := runDiffJSON(t, "--declaration", filepath.Join(corpus, "declaration.json"), "--type", "Privacy Policy",
 		filepath.Join(corpus, "privacy-policy/005-2026-05-07.html"), filepath.Join(corpus, "privacy-policy/006-2026-05-12.html"))
 	if d.Kind != "substantive" {
 		t.Fatalf("kind = %s", d.Kind)
@@ -169,7 +169,7 @@ func TestDiffHTML(t *testing.T) {
 	if !found {
 		t.Error("the voice sentence is not in the edits")
 	}
-	if _, errs, code := runCLI(t, "diff", "--declaration", filepath.Join(corpus, "declaration.json"), "--type", "Cookie Policy",
+	if _, errs, code := runDiffCLI(t, "diff", "--declaration", filepath.Join(corpus, "declaration.json"), "--type", "Cookie Policy",
 		filepath.Join(corpus, "privacy-policy/005-2026-05-07.html"), filepath.Join(corpus, "privacy-policy/006-2026-05-12.html")); code != 2 {
 		t.Errorf("unknown type: exit %d (%s)", code, errs)
 	}
