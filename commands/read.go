@@ -110,11 +110,16 @@ func (r *Router) provisions(ctx context.Context, s *session, c *call) ([]bot.Mes
 }
 
 func excerpt(pr store.Provision) string {
-	text := bot.Truncate(bot.Clean(pr.Excerpt, true), maxExcerpt)
-	if h := bot.Clean(pr.Heading, true); h != "" {
+	return "“" + excerptText(pr.Heading, pr.Excerpt) + "”"
+}
+
+// excerptText is a provision's excerpt, bounded, after its heading.
+func excerptText(heading, text string) string {
+	text = bot.Truncate(bot.Clean(text, true), maxExcerpt)
+	if h := bot.Clean(heading, true); h != "" {
 		text = "(" + bot.Truncate(h, 60) + ") " + text
 	}
-	return "“" + text + "”"
+	return text
 }
 
 func (r *Router) compare(ctx context.Context, s *session, c *call) ([]bot.Message, error) {
@@ -167,29 +172,18 @@ func (r *Router) compare(ctx context.Context, s *session, c *call) ([]bot.Messag
 	if category == "" {
 		return r.compareCategories(ctx, platforms)
 	}
-	msg := bot.Message{Kind: bot.KindEphemeral, Title: "How they handle " + categoryName(category)}
-	var missing []string
-	for _, p := range platforms {
-		ps, err := r.db.Provisions(ctx, p.ID, category)
-		if err != nil {
-			return nil, err
-		}
-		if len(ps) == 0 {
-			missing = append(missing, p.Name)
-			continue
-		}
-		var items []string
-		for i, pr := range ps {
-			if i == maxPerCategory {
-				break
-			}
-			items = append(items, excerpt(pr))
-		}
-		msg.Blocks = append(msg.Blocks, bot.Block{Kind: bot.BlockList, Label: p.Name, Items: items})
+	cmp, err := ComparePlatforms(ctx, r.db, platforms, category)
+	if err != nil {
+		return nil, err
 	}
-	msg.Text = fmt.Sprintf("%d of %d platform(s) say something on %s.", len(platforms)-len(missing), len(platforms), categoryName(category))
-	if len(missing) > 0 {
-		msg.Blocks = append(msg.Blocks, bot.Block{Kind: bot.BlockContext, Label: "Nothing found", Text: strings.Join(missing, ", ")})
+	msg := bot.Message{Kind: bot.KindEphemeral, Title: "How they handle " + categoryName(category)}
+	// Most typical first: the reader sees the common practice, then the outliers.
+	for _, name := range cmp.Platforms {
+		msg.Blocks = append(msg.Blocks, bot.Block{Kind: bot.BlockQuote, Label: name, Text: excerptText(cmp.Have[name].Heading, cmp.Have[name].Excerpt)})
+	}
+	msg.Text = fmt.Sprintf("%d of %d platform(s) say something on %s.", len(cmp.Platforms), len(platforms), categoryName(category))
+	if len(cmp.Missing) > 0 {
+		msg.Blocks = append(msg.Blocks, bot.Block{Kind: bot.BlockContext, Label: "Nothing found", Text: strings.Join(cmp.Missing, ", ")})
 	}
 	return []bot.Message{msg}, nil
 }
