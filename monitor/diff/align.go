@@ -246,19 +246,24 @@ func bestChain(edges []edge) []edge {
 
 // simIndex finds, for a new block, the old blocks that share its rarest
 // words, so that similarity is computed for a few candidates rather than
-// for every pair: unrelated texts stay fast.
+// for every pair: unrelated or repetitive texts stay fast.
 type simIndex struct {
 	postings map[int32][]int
-	counts   map[int]int
+	counts   []int32 // by block index, reset after each query
+	touched  []int
 }
 
 const (
 	probeWords    = 8
 	maxCandidates = 16
+	// maxPostings skips words found in more old blocks than this ("the",
+	// "data"): they say nothing about which block is which, and probing
+	// them would cost a pass over most of the text per block.
+	maxPostings = 64
 )
 
 func newSimIndex(blocks []block, olds []int) *simIndex {
-	x := &simIndex{postings: make(map[int32][]int), counts: make(map[int]int)}
+	x := &simIndex{postings: make(map[int32][]int), counts: make([]int32, len(blocks))}
 	for _, i := range olds {
 		ids := blocks[i].ids
 		for k, id := range ids {
@@ -292,19 +297,23 @@ func (x *simIndex) candidates(ids []int32) []int {
 		}
 		return probes[a].id < probes[b].id
 	})
-	if len(probes) > probeWords {
-		probes = probes[:probeWords]
+	for k, p := range probes {
+		// Keep the rarest word even when it is common: a short block of
+		// common words still finds its candidates.
+		if k == probeWords || (k > 0 && p.df > maxPostings) {
+			probes = probes[:k]
+			break
+		}
 	}
-	clear(x.counts)
 	for _, p := range probes {
 		for _, i := range x.postings[p.id] {
+			if x.counts[i] == 0 {
+				x.touched = append(x.touched, i)
+			}
 			x.counts[i]++
 		}
 	}
-	out := make([]int, 0, len(x.counts))
-	for i := range x.counts {
-		out = append(out, i)
-	}
+	out := append([]int(nil), x.touched...)
 	sort.Slice(out, func(a, b int) bool {
 		ca, cb := x.counts[out[a]], x.counts[out[b]]
 		if ca != cb {
@@ -312,6 +321,10 @@ func (x *simIndex) candidates(ids []int32) []int {
 		}
 		return out[a] < out[b]
 	})
+	for _, i := range x.touched {
+		x.counts[i] = 0
+	}
+	x.touched = x.touched[:0]
 	if len(out) > maxCandidates {
 		out = out[:maxCandidates]
 	}

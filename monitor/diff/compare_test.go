@@ -373,10 +373,26 @@ func TestBounded(t *testing.T) {
 	if r.Kind != KindCosmetic {
 		t.Errorf("reversed blocks: kind %s, want cosmetic", r.Kind)
 	}
+
 	for _, e := range r.Edits {
 		if e.Op != OpMoved {
 			t.Fatalf("reversed blocks: %s edit", e.Op)
 		}
+	}
+	// Thousands of near-identical rows, shuffled and each changed: every
+	// row shares most words with every other one.
+	var rows, shuffled []string
+	for i := 0; i < 3000; i++ {
+		rows = append(rows, fmt.Sprintf("| the data we collect about you and your device | category %d | kept for the period needed |", i))
+		shuffled = append(shuffled, fmt.Sprintf("| the data we collect about you and your device | category %d | kept for the period required |", (i*7919)%3000))
+	}
+	start = time.Now()
+	r = Compare(strings.Join(rows, "\n"), strings.Join(shuffled, "\n"))
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("3000 shuffled rows took %v", d)
+	}
+	if r.Stats.Added+r.Stats.Removed != 0 {
+		t.Errorf("shuffled rows: %d added, %d removed; want every row paired", r.Stats.Added, r.Stats.Removed)
 	}
 }
 
