@@ -396,6 +396,24 @@ func TestBounded(t *testing.T) {
 	}
 }
 
+// A paragraph longer than one word diff may hold is diffed sentence by
+// sentence, and only the changed sentences word by word.
+func TestLongParagraph(t *testing.T) {
+	old := strings.Repeat("We collect data about you and your use of the service. ", 2000)
+	new := "Intro " + strings.Replace(old, "service", "services", 3) + "Outro."
+	start := time.Now()
+	r := Compare(old, new)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v", d)
+	}
+	if err := checkResult(old, new, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Stats.WordsInserted > 40 || r.Stats.WordsDeleted > 40 {
+		t.Errorf("%d words inserted, %d deleted: want only the changed sentences", r.Stats.WordsInserted, r.Stats.WordsDeleted)
+	}
+}
+
 func TestCompareSmall(t *testing.T) {
 	tests := []struct {
 		name     string

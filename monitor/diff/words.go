@@ -2,14 +2,18 @@ package diff
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// maxTokenDiff bounds the word diff of one block pair (tokens on both sides
-// together). Above it the pair is shown as a whole replacement after its
-// common prefix and suffix: deterministic, where a diff timeout would make
-// the output depend on the machine's speed.
+// maxTokenDiff bounds one token diff (tokens on both sides together). A
+// longer block pair is diffed sentence by sentence first, then word by word
+// inside the sentences that changed; a pair still too long is shown as a
+// whole replacement after its common prefix and suffix. Bounds keep the
+// output deterministic, where a diff timeout would make it depend on the
+// machine's speed.
 const maxTokenDiff = 24000
 
 // tokenOp is one run of tokens with its operation.
@@ -18,10 +22,7 @@ type tokenOp struct {
 	toks []string
 }
 
-// diffTokens diffs two token sequences. Each distinct token is mapped to one
-// rune so that diffmatchpatch's character diff becomes a token diff; the
-// surrogate range is skipped because such runes do not survive the library's
-// string conversions. There is no timeout: inputs are bounded instead.
+// diffTokens diffs two token sequences.
 func diffTokens(a, b []string) []tokenOp {
 	pre := 0
 	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
@@ -40,45 +41,140 @@ func diffTokens(a, b []string) []tokenOp {
 	add(WordEqual, a[:pre])
 	midA, midB := a[pre:len(a)-suf], b[pre:len(b)-suf]
 	switch {
-	case len(midA) == 0 || len(midB) == 0 || len(midA)+len(midB) > maxTokenDiff:
+	case len(midA) == 0 || len(midB) == 0:
 		add(WordDelete, midA)
 		add(WordInsert, midB)
+	case len(midA)+len(midB) <= maxTokenDiff:
+		ops = append(ops, runeDiff([][]string{midA}, [][]string{midB}, 1)...)
 	default:
-		ids := make(map[string]rune, len(midA)+len(midB))
-		var names []string
-		toRunes := func(toks []string) []rune {
-			rs := make([]rune, len(toks))
-			for i, t := range toks {
-				r, ok := ids[t]
-				if !ok {
-					r = idRune(len(names))
-					ids[t] = r
-					names = append(names, t)
-				}
-				rs[i] = r
-			}
-			return rs
-		}
-		ra, rb := toRunes(midA), toRunes(midB)
-		dmp := diffmatchpatch.New()
-		dmp.DiffTimeout = 0
-		for _, d := range dmp.DiffMainRunes(ra, rb, false) {
-			var toks []string
-			for _, r := range d.Text {
-				toks = append(toks, names[runeID(r)])
-			}
-			switch d.Type {
-			case diffmatchpatch.DiffEqual:
-				add(WordEqual, toks)
-			case diffmatchpatch.DiffDelete:
-				add(WordDelete, toks)
-			case diffmatchpatch.DiffInsert:
-				add(WordInsert, toks)
-			}
-		}
+		ops = append(ops, diffSentences(midA, midB)...)
 	}
 	add(WordEqual, a[len(a)-suf:])
 	return ops
+}
+
+// diffSentences diffs long token sequences sentence by sentence, then word
+// by word inside each run of changed sentences small enough to diff.
+func diffSentences(a, b []string) []tokenOp {
+	sa, sb := sentences(a), sentences(b)
+	if len(sa)+len(sb) > maxTokenDiff {
+		return []tokenOp{{WordDelete, a}, {WordInsert, b}}
+	}
+	var ops []tokenOp
+	var del, ins []string
+	flush := func() {
+		switch {
+		case len(del) == 0 && len(ins) == 0:
+		case len(del) == 0 || len(ins) == 0 || len(del)+len(ins) > maxTokenDiff:
+			if len(del) > 0 {
+				ops = append(ops, tokenOp{WordDelete, del})
+			}
+			if len(ins) > 0 {
+				ops = append(ops, tokenOp{WordInsert, ins})
+			}
+		default:
+			ops = append(ops, runeDiff([][]string{del}, [][]string{ins}, 1)...)
+		}
+		del, ins = nil, nil
+	}
+	for _, op := range runeDiff(sa, sb, 0) {
+		switch op.op {
+		case WordEqual:
+			flush()
+			ops = append(ops, op)
+		case WordDelete:
+			del = append(del, op.toks...)
+		case WordInsert:
+			ins = append(ins, op.toks...)
+		}
+	}
+	flush()
+	return ops
+}
+
+// sentences groups tokens into sentences: a run ending with . ! ? or ;
+// followed by spacing, or with a line break.
+func sentences(toks []string) [][]string {
+	var out [][]string
+	start := 0
+	for k, t := range toks {
+		end := strings.ContainsRune(t, '\n')
+		if !end && k > 0 && isSpaceToken(t) {
+			switch toks[k-1] {
+			case ".", "!", "?", ";":
+				end = true
+			}
+		}
+		if end {
+			out = append(out, toks[start:k+1])
+			start = k + 1
+		}
+	}
+	if start < len(toks) {
+		out = append(out, toks[start:])
+	}
+	return out
+}
+
+func isSpaceToken(t string) bool {
+	r, _ := utf8.DecodeRuneInString(t)
+	return unicode.IsSpace(r)
+}
+
+// runeDiff diffs two sequences of units (single tokens when unit is 1,
+// sentences when 0). Each distinct unit is mapped to one rune so that
+// diffmatchpatch's character diff becomes a unit diff; the surrogate range
+// is skipped because such runes do not survive the library's string
+// conversions. There is no timeout: callers bound the input instead.
+func runeDiff(a, b [][]string, unit int) []tokenOp {
+	if unit == 1 {
+		a, b = splitUnits(a[0]), splitUnits(b[0])
+	}
+	ids := make(map[string]rune, len(a)+len(b))
+	var units [][]string
+	toRunes := func(us [][]string) []rune {
+		rs := make([]rune, len(us))
+		for i, u := range us {
+			key := strings.Join(u, "")
+			r, ok := ids[key]
+			if !ok {
+				r = idRune(len(units))
+				ids[key] = r
+				units = append(units, u)
+			}
+			rs[i] = r
+		}
+		return rs
+	}
+	ra, rb := toRunes(a), toRunes(b)
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = 0
+	var ops []tokenOp
+	for _, d := range dmp.DiffMainRunes(ra, rb, false) {
+		var toks []string
+		for _, r := range d.Text {
+			toks = append(toks, units[runeID(r)]...)
+		}
+		op := WordEqual
+		switch d.Type {
+		case diffmatchpatch.DiffDelete:
+			op = WordDelete
+		case diffmatchpatch.DiffInsert:
+			op = WordInsert
+		}
+		if len(toks) > 0 {
+			ops = append(ops, tokenOp{op, toks})
+		}
+	}
+	return ops
+}
+
+func splitUnits(toks []string) [][]string {
+	out := make([][]string, len(toks))
+	for i := range toks {
+		out[i] = toks[i : i+1]
+	}
+	return out
 }
 
 const (
