@@ -199,15 +199,14 @@ func runeID(r rune) int {
 }
 
 // wordDiff returns the word-level difference of two blocks, grouped for a
-// reader: a change is one deletion followed by one insertion, and the single
-// spaces or punctuation marks between two changed words are part of the
-// change rather than a lone equal run.
+// reader: a change is one deletion followed by one insertion, and the
+// spaces, punctuation or lone small word between two changes are part of
+// the change rather than a scrap of equal text ("[-such as chatbots-],
+// [-translation-]" reads better as one change).
 func wordDiff(before, after string) []Word {
 	ops := diffTokens(tokens(before), tokens(after))
-	// Fold thin equal runs (whitespace, one punctuation mark) that sit between
-	// two changes into them.
 	for i := 1; i+1 < len(ops); i++ {
-		if ops[i].op == WordEqual && ops[i-1].op != WordEqual && ops[i+1].op != WordEqual && isThin(ops[i].toks) {
+		if ops[i].op == WordEqual && ops[i-1].op != WordEqual && ops[i+1].op != WordEqual && isThin(ops, i) {
 			eq := ops[i].toks
 			ops = append(ops[:i], append([]tokenOp{{WordDelete, eq}, {WordInsert, eq}}, ops[i+1:]...)...)
 			i++
@@ -238,11 +237,35 @@ func wordDiff(before, after string) []Word {
 	return out
 }
 
-func isThin(toks []string) bool {
-	if len(toks) != 1 {
+// isThin reports an equal run between two changes that is too slight to
+// stand alone: one non-word token, or up to three tokens with at most one
+// word between changes of two words or more on each side.
+func isThin(ops []tokenOp, i int) bool {
+	eq := ops[i].toks
+	if len(eq) == 1 && !isWordToken(eq[0]) {
+		return true
+	}
+	if len(eq) > 3 || wordsIn(eq) > 1 {
 		return false
 	}
-	return !isWordToken(toks[0])
+	left, right := 0, 0
+	for k := i - 1; k >= 0 && ops[k].op != WordEqual; k-- {
+		left += wordsIn(ops[k].toks)
+	}
+	for k := i + 1; k < len(ops) && ops[k].op != WordEqual; k++ {
+		right += wordsIn(ops[k].toks)
+	}
+	return left >= 2 && right >= 2
+}
+
+func wordsIn(toks []string) int {
+	n := 0
+	for _, t := range toks {
+		if isWordToken(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // countWords counts the words (not spaces or punctuation) in s.
