@@ -168,13 +168,26 @@ func appendEscaped(dst []byte, raw string, ctx escContext) []byte {
 	inURL := false
 	var prev rune = -1
 	for i := 0; i < len(raw); {
-		r, size := utf8.DecodeRuneInString(raw[i:])
-		next := -1
-		if i+size < len(raw) {
-			nr, _ := utf8.DecodeRuneInString(raw[i+size:])
-			next = int(nr)
+		c := raw[i]
+		if c < utf8.RuneSelf && !inURL && !asciiSpecial[c] {
+			// Fast path: plain ASCII that is never syntax.
+			dst = append(dst, c)
+			prev = rune(c)
+			i++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(raw[i:])
 		}
 		i += size
+		next := func() rune {
+			if i >= len(raw) {
+				return -1
+			}
+			nr, _ := utf8.DecodeRuneInString(raw[i:])
+			return nr
+		}
 		switch {
 		case r == linkOpen:
 			dst = append(dst, '[')
@@ -189,12 +202,12 @@ func appendEscaped(dst []byte, raw string, ctx escContext) []byte {
 		case r == '\\', r == '*', r == '[', r == ']', r == '`':
 			dst = append(dst, '\\', byte(r))
 		case r == '_':
-			if isWordRune(prev) && isWordRune(rune(next)) {
+			if isWordRune(prev) && isWordRune(next()) {
 				dst = append(dst, '_')
 			} else {
 				dst = append(dst, '\\', '_')
 			}
-		case r == '!' && next == linkOpen:
+		case r == '!' && next() == linkOpen:
 			dst = append(dst, '\\', '!')
 		case r == '<' && i+1 < len(raw) && (raw[i] == 'b' || raw[i] == 'B') && (raw[i+1] == 'r' || raw[i+1] == 'R'):
 			dst = append(dst, '\\', '<')
@@ -209,6 +222,10 @@ func appendEscaped(dst []byte, raw string, ctx escContext) []byte {
 	}
 	return dst
 }
+
+// asciiSpecial marks the ASCII characters appendEscaped may have to escape.
+var asciiSpecial = [utf8.RuneSelf]bool{'\\': true, '*': true, '[': true, ']': true, '`': true, '_': true,
+	'!': true, '<': true, '|': true, '#': true}
 
 // escapeBlockStart escapes the opening of a paragraph that would otherwise
 // read as a heading, list item, table row, quote, rule or fence. It writes
