@@ -279,10 +279,11 @@ func (m *Monitor) extractAndGuard(ctx context.Context, cap *capture, src catalog
 		previous = prev.Text
 	}
 	if err != nil {
-		if errors.Is(err, extract.ErrNoMatch) {
-			return "", &failure{reason: "no-match", err: fmt.Errorf("the page changed shape: %w", err), status: cap.status}
+		v := guard.ExtractFailure(err)
+		if v.Reason == "" {
+			v.Reason = "extract"
 		}
-		return "", &failure{reason: "extract", err: err, status: cap.status}
+		return "", &failure{reason: v.Reason, err: errors.New(v.Detail), status: cap.status}
 	}
 	v := guard.Inspect(guard.Page{Status: cap.status, ContentType: firstContentType(cap), Title: res.Title, Text: res.Markdown}, previous)
 	if !v.OK {
