@@ -204,7 +204,8 @@ func TestRangesRemoveAndFilters(t *testing.T) {
 		{"several selectors in declaration order", catalog.DocumentSource{Select: catalog.Selectors{{CSS: "#end"}, {CSS: "h1"}}},
 			"## Archive\n\n# Policy\n"},
 		{"nested matches are not repeated", catalog.DocumentSource{Select: catalog.Selectors{{CSS: "body"}, {CSS: "h1"}}},
-			"menu\n\n# Policy\n\nKeep one.\n\nAdvert\n\nKeep two.\n\n## Archive\n\nOld text.\n"},
+			"# Policy\n\nKeep one.\n\nAdvert\n\nKeep two.\n\n## Archive\n\nOld text.\n"},
+		{"nav is chrome unless selected", catalog.DocumentSource{Select: catalog.Selectors{{CSS: "nav"}}}, "menu\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := Extract([]Page{htmlPage(doc)}, Options{Source: &tt.s})

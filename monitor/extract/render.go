@@ -38,7 +38,12 @@ func newRenderer(w *writer, base *url.URL, rules linkRules) *renderer {
 func (r *renderer) root(n *html.Node) {
 	r.cur = block{kind: paragraph}
 	r.flat, r.pre, r.lists = 0, 0, r.lists[:0]
-	r.node(n)
+	if n.Type == html.ElementNode && n.DataAtom == atom.Nav {
+		// Navigation is chrome unless the declaration asks for it.
+		r.children(n)
+	} else {
+		r.node(n)
+	}
 	r.flush()
 }
 
@@ -95,7 +100,7 @@ func (r *renderer) node(n *html.Node) {
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Math, atom.Iframe,
 		atom.Object, atom.Embed, atom.Canvas, atom.Head, atom.Title, atom.Meta, atom.Link,
 		atom.Img, atom.Picture, atom.Video, atom.Audio, atom.Source, atom.Track, atom.Map,
-		atom.Area, atom.Input, atom.Textarea, atom.Select, atom.Option, atom.Datalist, atom.Dialog:
+		atom.Area, atom.Input, atom.Textarea, atom.Select, atom.Option, atom.Datalist, atom.Dialog, atom.Nav:
 		return
 	case atom.A:
 		r.link(n)
@@ -204,7 +209,7 @@ func (r *renderer) node(n *html.Node) {
 		r.pre--
 		r.boundary()
 	case atom.P, atom.Div, atom.Section, atom.Article, atom.Main, atom.Header, atom.Footer, atom.Aside,
-		atom.Nav, atom.Blockquote, atom.Address, atom.Center, atom.Dl, atom.Dt, atom.Dd, atom.Details,
+		atom.Blockquote, atom.Address, atom.Center, atom.Dl, atom.Dt, atom.Dd, atom.Details,
 		atom.Summary, atom.Figure, atom.Figcaption, atom.Form, atom.Fieldset, atom.Legend, atom.Hgroup,
 		atom.Body, atom.Html, atom.Caption, atom.Thead, atom.Tbody, atom.Tfoot, atom.Search:
 		r.boundary()
