@@ -48,8 +48,7 @@ func BenchmarkEscape(b *testing.B) {
 }
 
 func benchEnvelope(b *testing.B) []bot.Message {
-	t := &testing.T{}
-	env := courseraEnvelope(t, courseraSummaryB(b))
+	env := courseraEnvelope(b, courseraSummaryB(b))
 	return append([]bot.Message{env.Parent}, env.Replies...)
 }
 
@@ -87,8 +86,7 @@ func BenchmarkRender(b *testing.B) {
 }
 
 func BenchmarkPost(b *testing.B) {
-	t := &testing.T{}
-	si := newStandIn(t)
+	si := newStandIn(b)
 	si.addChannel("C1", typeText)
 	a, err := New(Options{Token: "x", AppID: "app1", APIURL: si.URL()})
 	if err != nil {
@@ -113,5 +111,4 @@ func BenchmarkPost(b *testing.B) {
 			}
 		}
 	})
-	si.srv.Close()
 }

@@ -49,11 +49,11 @@ func courseraSummary(t *testing.T) *analysis.ChangeSummary {
 		if err != nil {
 			t.Fatal(err)
 		}
-		new, err := os.ReadFile(filepath.Join("testdata", "coursera", "006-2026-05-12.md"))
+		next, err := os.ReadFile(filepath.Join("testdata", "coursera", "006-2026-05-12.md"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum := analysis.Summarize("Coursera", "Privacy Policy", diff.Compare(string(old), string(new)))
+		sum := analysis.Summarize("Coursera", "Privacy Policy", diff.Compare(string(old), string(next)))
 		out, err := json.MarshalIndent(sum, "", "  ")
 		if err != nil {
 			t.Fatal(err)
@@ -74,7 +74,7 @@ func courseraSummary(t *testing.T) *analysis.ChangeSummary {
 }
 
 // courseraEnvelope is the alert the bot package builds for that change.
-func courseraEnvelope(t *testing.T, sum *analysis.ChangeSummary) bot.Envelope {
+func courseraEnvelope(t testing.TB, sum *analysis.ChangeSummary) bot.Envelope {
 	t.Helper()
 	doc := &store.Document{ID: 7, Type: "Privacy Policy", Platform: store.Platform{ID: 3, Slug: "coursera", Name: "Coursera"}}
 	change := &store.Change{ID: 42, DocumentID: 7, Kind: store.KindSubstantive, Severity: string(sum.Severity),

@@ -60,6 +60,9 @@ func (a *Adapter) interact(ctx context.Context, i *discordgo.Interaction, respon
 	switch {
 	case i.Type == discordgo.InteractionPing:
 		err = respond(response{Type: discordgo.InteractionResponsePong})
+	case h == nil && i.Type == discordgo.InteractionApplicationCommandAutocomplete:
+		err = respond(response{Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+			Data: &choices{Choices: []*discordgo.ApplicationCommandOptionChoice{}}})
 	case h == nil:
 		err = respond(reply("policybot is starting; try again in a few seconds."))
 	case i.Type == discordgo.InteractionApplicationCommandAutocomplete:

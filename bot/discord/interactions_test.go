@@ -355,3 +355,22 @@ func TestCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// TestBeforeRun: the endpoint is mounted before the bot runs; Discord's
+// PING must still get PONG, and a command a polite "starting".
+func TestBeforeRun(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	si := newStandIn(t)
+	a := newTestAdapter(t, si, Options{PublicKey: hex.EncodeToString(pub)})
+	mux := http.NewServeMux()
+	a.Routes(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	s := &httpSetup{a: a, si: si, srv: srv, priv: priv}
+	if _, out := s.post(t, `{"id":"p","application_id":"app1","type":1,"token":"t"}`, nil); out["type"] != float64(1) {
+		t.Errorf("PING before Run: %v", out)
+	}
+	if _, out := s.post(t, slash("s1", permNone, "list", ""), nil); !strings.Contains(fmt.Sprint(out["data"]), "starting") {
+		t.Errorf("a command before Run: %v", out)
+	}
+}

@@ -20,7 +20,7 @@ import (
 // enforce_nonce returns the first message), and a gateway that sends
 // Hello, READY and the events a test queues. Every request is recorded.
 type standIn struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu       sync.Mutex
@@ -53,7 +53,7 @@ const (
 	typeForum  = 15
 )
 
-func newStandIn(t *testing.T) *standIn {
+func newStandIn(t testing.TB) *standIn {
 	t.Helper()
 	s := &standIn{t: t, channels: map[string]int{}, parentOf: map[string]string{}, messages: map[string][]posted{},
 		nonces: map[string]string{}, nextID: 1000, events: make(chan []byte, 16)}
