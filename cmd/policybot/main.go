@@ -36,6 +36,7 @@ func subcommands() map[string]subcommand {
 		"history": {"a platform's versions, verifications, failures and changes", "history [--format text|json] PLATFORM [TYPE]", runHistory},
 		"eval":    {"measure the provision classifier on labelled files", "eval [-errors CATEGORY] FILE.jsonl...", runEval},
 		"diff":    {"compare two versions of a document: what changed, substantive or cosmetic", "diff [--format text|json] [--declaration FILE] [--type TYPE] OLD NEW", runDiff},
+		"export":  {"write a platform's audit file: versions, changes, provisions", "export [--format json|csv|md] PLATFORM", runExport},
 		"extract": {"print a captured page's policy text as normalized Markdown", "extract [--declaration FILE] [--type TYPE] FILE...", runExtract},
 	}
 }
