@@ -375,7 +375,7 @@ func TestRunServesHealthzAndStopsOnCancel(t *testing.T) {
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == 200 && strings.TrimSpace(string(body)) == "ok" {
+			if resp.StatusCode == 200 && strings.Contains(string(body), `"status": "ok"`) { // web's JSON health
 				break
 			}
 		}

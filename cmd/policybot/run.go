@@ -20,6 +20,7 @@ import (
 	"github.com/policybot/policybot/commands"
 	"github.com/policybot/policybot/monitor"
 	"github.com/policybot/policybot/store"
+	"github.com/policybot/policybot/web"
 )
 
 // Bounds on shutdown and on the console's last sends.
@@ -155,7 +156,7 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 		}()
 	}
 
-	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m.DB, sched))
+	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m, sched, adapters))
 	switch {
 	case err != nil && useConsole:
 		// Trying the bot in a terminal should not fail because a port is taken.
@@ -235,27 +236,32 @@ func ensureCatalog(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	return nil
 }
 
-// newMux is the web server's routes. The web package replaces this with its
-// pages and the chat adapters' endpoints; keep it in one small function.
-func newMux(db *store.DB, sched *monitor.Scheduler) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := db.Ping(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "database unreachable")
-			return
-		}
-		if !sched.Running() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "scheduler not running")
-			return
-		}
-		fmt.Fprintln(w, "ok")
+// newMux is the web server (package web): pages, feeds, JSON, /healthz and
+// /metrics, with the chat adapters' HTTP endpoints mounted by routes.
+// /healthz reports the store, the scheduler, and each adapter that can say
+// whether it is connected (a Health(ctx) error method).
+func newMux(m *Main, sched *monitor.Scheduler, adapters []bot.Adapter, routes ...func(*http.ServeMux)) http.Handler {
+	srv := web.New(web.Options{
+		DB:        m.DB,
+		PublicURL: m.Config.PublicURL,
+		Logger:    m.Logger,
+		Health: func(ctx context.Context) map[string]error {
+			checks := map[string]error{"scheduler": nil}
+			if !sched.Running() {
+				checks["scheduler"] = errors.New("scheduler not running")
+			}
+			for _, a := range adapters {
+				if hc, ok := a.(interface{ Health(context.Context) error }); ok {
+					checks[a.Name()] = hc.Health(ctx)
+				}
+			}
+			return checks
+		},
 	})
-	return mux
+	for _, r := range routes {
+		srv.MountRoutes(r)
+	}
+	return srv.Handler()
 }
 
 func startHTTP(addr string, h http.Handler) (*http.Server, string, error) {
