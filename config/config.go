@@ -360,6 +360,9 @@ func (c Config) Validate() []string {
 	if c.Slack.BotToken == "" && (c.Slack.AppToken != "" || c.Slack.SigningSecret != "") {
 		add("slack.bot_token: SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
 	}
+	if c.Slack.BotToken != "" && c.Slack.AppToken == "" && c.Slack.SigningSecret == "" {
+		add("slack: SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) to receive commands")
+	}
 	if c.Slack.APIURL != "" {
 		if u, err := url.Parse(c.Slack.APIURL); err != nil || u.Host == "" {
 			add("slack.api_url: %q is not an absolute URL (POLICYBOT_SLACK_API_URL)", c.Slack.APIURL)

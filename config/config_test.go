@@ -134,3 +134,21 @@ func TestEmptyFileIsDefaults(t *testing.T) {
 		t.Errorf("CheckInterval = %s", cfg.CheckInterval)
 	}
 }
+
+func TestSlackNeedsATransport(t *testing.T) {
+	cfg := Default()
+	cfg.Slack.BotToken = "xoxb-1"
+	found := false
+	for _, p := range cfg.Validate() {
+		if strings.Contains(p, "SLACK_APP_TOKEN") && strings.Contains(p, "SLACK_SIGNING_SECRET") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("a bot token alone must be reported: %v", cfg.Validate())
+	}
+	cfg.Slack.SigningSecret = "s"
+	if p := cfg.Validate(); len(p) > 0 {
+		t.Fatalf("bot token + signing secret is HTTP mode: %v", p)
+	}
+}
