@@ -36,6 +36,9 @@ type NotifierOptions struct {
 	// BeforePost, when set, runs after a delivery is claimed and before
 	// anything of it is posted: the crash tests stop the process here.
 	BeforePost func(ctx context.Context, d store.Delivery)
+	// Observe, when set, counts outcomes per adapter: delivered, retry,
+	// rate-limited, parked (for /metrics).
+	Observe func(adapter, result string)
 }
 
 // Notifier sends the outbox: it claims due deliveries, posts each part through
@@ -222,7 +225,13 @@ func (n *Notifier) send(ctx context.Context, d store.Delivery) (bool, error) {
 		return false, n.db.RetryDelivery(ctx, d.ID, n.opts.Owner, n.now().Add(n.opts.MaxBackoff), "no adapter for "+ch.Tenant.Kind, false)
 	}
 	postErr := n.post(ctx, adapter, ch, d, env)
+	observe := func(result string) {
+		if n.opts.Observe != nil {
+			n.opts.Observe(ch.Tenant.Kind, result)
+		}
+	}
 	if postErr == nil {
+		observe("delivered")
 		if err := n.db.CompleteDelivery(ctx, d.ID, n.opts.Owner, n.now()); err != nil {
 			return false, err
 		}
@@ -239,6 +248,7 @@ func (n *Notifier) send(ctx context.Context, d store.Delivery) (bool, error) {
 	msg := Truncate(postErr.Error(), 500)
 	if reason, ok := IsPermanent(postErr); ok {
 		log.Warn("delivery parked: the chat refuses it", slog.String("reason", reason))
+		observe("parked")
 		if err := n.db.ParkDelivery(ctx, d.ID, n.opts.Owner, msg); err != nil {
 			return false, err
 		}
@@ -246,14 +256,17 @@ func (n *Notifier) send(ctx context.Context, d store.Delivery) (bool, error) {
 	}
 	if after, ok := RetryAfter(postErr); ok {
 		log.Info("rate limited", slog.Duration("retry_after", after))
+		observe("rate-limited")
 		return false, n.db.RetryDelivery(ctx, d.ID, n.opts.Owner, n.now().Add(after), msg, false)
 	}
 	if d.Attempts >= n.opts.MaxAttempts {
 		log.Error("delivery parked after repeated failures", slog.Int("attempts", d.Attempts), slog.Any("err", postErr))
+		observe("parked")
 		return false, n.db.ParkDelivery(ctx, d.ID, n.opts.Owner, fmt.Sprintf("gave up after %d attempts: %s", d.Attempts, msg))
 	}
 	wait := Backoff(d.Attempts, n.opts.BaseBackoff, n.opts.MaxBackoff)
 	log.Warn("delivery failed, will retry", slog.Int("attempt", d.Attempts), slog.Duration("in", wait), slog.Any("err", postErr))
+	observe("retry")
 	return false, n.db.RetryDelivery(ctx, d.ID, n.opts.Owner, n.now().Add(wait), msg, true)
 }
 

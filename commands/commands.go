@@ -48,6 +48,8 @@ type Options struct {
 	// Changed is called after a command may have written deliveries (a
 	// check that found a change), so that the notifier sends them now.
 	Changed func()
+	// Observe, when set, receives each command's name and how long it took (for /metrics).
+	Observe func(name string, d time.Duration)
 	Now     func() time.Time
 	Logger  *slog.Logger
 }
@@ -133,7 +135,11 @@ func (r *Router) Handle(ctx context.Context, req bot.Request) []bot.Message {
 			run = cmd.run
 		}
 	}
+	start := time.Now()
 	msgs, err := run(r, ctx, s, c)
+	if r.opts.Observe != nil {
+		r.opts.Observe(c.spec.Name, time.Since(start))
+	}
 	if err != nil {
 		return r.fail(req, err)
 	}

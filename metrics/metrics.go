@@ -95,7 +95,7 @@ func New(opts Options) *Metrics {
 			Name: "policybot_changes_total", Help: "Changes recorded by this process, by kind and severity.",
 		}, []string{"kind", "severity"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "policybot_delivery_attempts_total", Help: "Attempts to post a delivery, by adapter and result (delivered, retry, parked).",
+			Name: "policybot_delivery_attempts_total", Help: "Attempts to post a delivery, by adapter and result (delivered, retry, rate-limited, parked).",
 		}, []string{"adapter", "result"}),
 		commands: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "policybot_command_duration_seconds", Help: "Time to answer a chat command, by command.", Buckets: fastBuckets,
@@ -176,7 +176,7 @@ func (m *Metrics) ObserveChange(kind, severity string) {
 }
 
 // ObserveDelivery records one attempt to post a delivery through an adapter:
-// result is delivered, retry or parked.
+// result is delivered, retry, rate-limited or parked.
 func (m *Metrics) ObserveDelivery(adapter, result string) {
 	if m == nil {
 		return

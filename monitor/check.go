@@ -39,7 +39,25 @@ type Options struct {
 	// RevertWindow is how many earlier versions a text may return to and count
 	// as flapping rather than a change.
 	RevertWindow int
+	// Observer, when set, counts checks, fetches, versions and changes (for /metrics).
+	Observer Observer
 }
+
+// Observer is told what the monitor did; the metrics package implements it.
+type Observer interface {
+	ObserveCheck(outcome, reason string, d time.Duration)
+	ObserveFetch(status int, d time.Duration)
+	ObserveVersion(technical bool)
+	ObserveChange(kind, severity string)
+}
+
+// nopObserver stands in when no Observer is configured.
+type nopObserver struct{}
+
+func (nopObserver) ObserveCheck(string, string, time.Duration) {}
+func (nopObserver) ObserveFetch(int, time.Duration)            {}
+func (nopObserver) ObserveVersion(bool)                        {}
+func (nopObserver) ObserveChange(string, string)               {}
 
 // Monitor checks documents: fetch, guard, extract, version, diff, record.
 type Monitor struct {
@@ -71,6 +89,9 @@ func New(db *store.DB, f *fetch.Fetcher, opts Options) *Monitor {
 	}
 	if opts.RevertWindow <= 0 {
 		opts.RevertWindow = 5
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
 	}
 	return &Monitor{db: db, fetcher: f, opts: opts, log: opts.Logger.With("component", "monitor")}
 }
@@ -215,6 +236,9 @@ func (m *Monitor) fetchPages(ctx context.Context, doc *store.Document, src catal
 			req.ETag, req.LastModified = cap.etags[p.Fetch], cap.modified[p.Fetch]
 		}
 		resp, err := m.fetcher.Fetch(ctx, req)
+		if resp != nil {
+			m.opts.Observer.ObserveFetch(resp.Status, resp.Duration)
+		}
 		if err != nil {
 			f := &failure{reason: string(fetch.KindOf(err)), err: err}
 			var fe *fetch.Error
@@ -340,6 +364,7 @@ func (m *Monitor) recordFailure(ctx context.Context, doc *store.Document, cap *c
 	if err != nil {
 		return res, fmt.Errorf("record failed check of %s %s: %w", doc.Platform.Slug, doc.Type, err)
 	}
+	m.opts.Observer.ObserveCheck(store.OutcomeFailed, f.reason, now.Sub(start))
 	log.Warn("check failed", "reason", f.reason, "err", f.err, "failures", doc.ConsecutiveFailures)
 	return res, nil
 }
@@ -496,6 +521,13 @@ func (m *Monitor) recordCapture(ctx context.Context, doc *store.Document, cap *c
 	})
 	if err != nil {
 		return res, fmt.Errorf("record check of %s %s: %w", doc.Platform.Slug, doc.Type, err)
+	}
+	m.opts.Observer.ObserveCheck(res.Outcome, "", now.Sub(start))
+	if res.Outcome != store.OutcomeUnchanged {
+		m.opts.Observer.ObserveVersion(false)
+	}
+	if res.Change != nil {
+		m.opts.Observer.ObserveChange(res.Change.Kind, res.Change.Severity)
 	}
 	attrs := []any{"outcome", res.Outcome, "not_modified", cap.notModified}
 	if res.Change != nil {

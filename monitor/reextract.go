@@ -83,6 +83,8 @@ func (m *Monitor) reextract(ctx context.Context, doc *store.Document, src catalo
 	if err != nil {
 		return prev, fmt.Errorf("record technical version of %s %s: %w", doc.Platform.Slug, doc.Type, err)
 	}
+	m.opts.Observer.ObserveVersion(true)
+	m.opts.Observer.ObserveChange(store.KindTechnical, "")
 	m.log.Info("technical version after extractor change", "platform", doc.Platform.Slug, "document", doc.Type, "version", v.ID)
 	return v, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/policybot/policybot/config"
+	"github.com/policybot/policybot/metrics"
 	"github.com/policybot/policybot/monitor"
 	"github.com/policybot/policybot/store"
 )
@@ -27,6 +28,8 @@ type Main struct {
 	DB         *store.DB
 
 	mon *monitor.Monitor
+	// metrics counts what the running bot does; nil outside `run`.
+	metrics *metrics.Metrics
 	// hooks supplies the monitor's change and health hooks (the bot's outbox)
 	// once the bot is wired; nil leaves changes recorded without messages.
 	hooks func() (monitor.ChangeHook, monitor.HealthHook)

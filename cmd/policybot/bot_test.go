@@ -393,6 +393,16 @@ func TestRunServesHealthzAndStopsOnCancel(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The command was counted by the metrics the web server exposes.
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metricsText), `command="help"`) {
+		t.Errorf("/metrics does not count the /help command:\n%.2000s", metricsText)
+	}
 	cancel() // what SIGTERM does through signal.NotifyContext
 	select {
 	case code := <-done:

@@ -100,6 +100,9 @@ func (m *Main) Monitor() *monitor.Monitor {
 	if m.hooks != nil {
 		opts.OnChange, opts.OnHealth = m.hooks()
 	}
+	if m.metrics != nil {
+		opts.Observer = m.metrics
+	}
 	m.mon = monitor.New(m.DB, f, opts)
 	return m.mon
 }

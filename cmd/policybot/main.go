@@ -26,18 +26,21 @@ type subcommand struct {
 
 func subcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"config":  {"check the configuration and print every problem", "config check", runConfig},
-		"run":     {"run the bot (console adapter when no chat is configured)", "run [--format text|json]", runRun},
-		"console": {"run the bot in this terminal: commands on stdin, messages on stdout", "console [--format text|json]", runConsole},
-		"demo":    {"see the bot notice a real policy change, offline, in under a minute", "demo [--format text|json]", runDemo},
-		"tenant":  {"list tenants or set a tenant's plan", "tenant list | tenant plan KIND:EXTERNAL_ID PLAN", runTenant},
-		"catalog": {"list the platform catalog, or import a folder of declarations", "catalog import [DIR] | catalog list [QUERY]", runCatalog},
-		"check":   {"fetch a platform's documents now and record what changed", "check [--format text|json] PLATFORM|URL", runCheck},
-		"history": {"a platform's versions, verifications, failures and changes", "history [--format text|json] PLATFORM [TYPE]", runHistory},
-		"eval":    {"measure the provision classifier on labelled files", "eval [-errors CATEGORY] FILE.jsonl...", runEval},
-		"diff":    {"compare two versions of a document: what changed, substantive or cosmetic", "diff [--format text|json] [--declaration FILE] [--type TYPE] OLD NEW", runDiff},
-		"export":  {"write a platform's audit file: versions, changes, provisions", "export [--format json|csv|md] PLATFORM", runExport},
-		"extract": {"print a captured page's policy text as normalized Markdown", "extract [--declaration FILE] [--type TYPE] FILE...", runExtract},
+		"config":      {"check the configuration and print every problem", "config check", runConfig},
+		"run":         {"run the bot (console adapter when no chat is configured)", "run [--format text|json]", runRun},
+		"console":     {"run the bot in this terminal: commands on stdin, messages on stdout", "console [--format text|json]", runConsole},
+		"demo":        {"see the bot notice a real policy change, offline, in under a minute", "demo [--format text|json]", runDemo},
+		"tenant":      {"list tenants or set a tenant's plan", "tenant list | tenant plan KIND:EXTERNAL_ID PLAN", runTenant},
+		"catalog":     {"list the platform catalog, or import a folder of declarations", "catalog import [DIR] | catalog list [QUERY]", runCatalog},
+		"check":       {"fetch a platform's documents now and record what changed", "check [--format text|json] PLATFORM|URL", runCheck},
+		"healthcheck": {"ask the running bot's /healthz (for container health checks)", "healthcheck", runHealthcheck},
+		"provisions":  {"a platform's provisions by category, from the store", "provisions [--format text|json] PLATFORM [CATEGORY]", runProvisions},
+		"compare":     {"how platforms handle one provision, side by side", "compare [--format text|json] A B [C...] [--category CATEGORY]", runCompare},
+		"history":     {"a platform's versions, verifications, failures and changes", "history [--format text|json] PLATFORM [TYPE]", runHistory},
+		"eval":        {"measure the provision classifier on labelled files", "eval [-errors CATEGORY] FILE.jsonl...", runEval},
+		"diff":        {"compare two versions of a document: what changed, substantive or cosmetic", "diff [--format text|json] [--declaration FILE] [--type TYPE] OLD NEW", runDiff},
+		"export":      {"write a platform's audit file: versions, changes, provisions", "export [--format json|csv|md] PLATFORM", runExport},
+		"extract":     {"print a captured page's policy text as normalized Markdown", "extract [--declaration FILE] [--type TYPE] FILE...", runExtract},
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/policybot/policybot/bot/console"
 	"github.com/policybot/policybot/catalog"
 	"github.com/policybot/policybot/commands"
+	"github.com/policybot/policybot/metrics"
 	"github.com/policybot/policybot/monitor"
 	"github.com/policybot/policybot/store"
 	"github.com/policybot/policybot/web"
@@ -92,6 +93,7 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 		return err
 	}
 
+	m.metrics = metrics.New(metrics.Options{Store: m.DB, Logger: log})
 	alerts := &bot.Alerts{PublicURL: cfg.PublicURL, Plans: cfg.Plans}
 	m.hooks = func() (monitor.ChangeHook, monitor.HealthHook) { return alerts.OnChange, alerts.OnHealth }
 	mon := m.Monitor()
@@ -109,12 +111,29 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 			Echo: !isTerminal(in), Answered: opts.answered})
 		adapters = append(adapters, con)
 	}
-	// The Slack and Discord adapters (bot/slack, bot/discord) are added here
-	// when their credentials are set:
-	//   if cfg.Slack.Enabled()   { adapters = append(adapters, slack.New(...)) }
-	//   if cfg.Discord.Enabled() { adapters = append(adapters, discord.New(...)) }
-	if !useConsole && len(adapters) == 0 {
-		log.Warn("chat credentials are set but this build has no Slack or Discord adapter yet; running without a chat")
+	// Slack and Discord join when their credentials are set; in HTTP mode
+	// their endpoints are mounted on the web server.
+	var routes []func(*http.ServeMux)
+	if !opts.console {
+		for _, chat := range []struct {
+			enabled bool
+			build   func(*Main) (bot.Adapter, func(*http.ServeMux), error)
+		}{
+			{cfg.Slack.Enabled(), newSlackAdapter},
+			{cfg.Discord.Enabled(), newDiscordAdapter},
+		} {
+			if !chat.enabled {
+				continue
+			}
+			a, r, err := chat.build(m)
+			if err != nil {
+				return err
+			}
+			adapters = append(adapters, a)
+			if r != nil {
+				routes = append(routes, r)
+			}
+		}
 	}
 
 	lease := time.Duration(0)
@@ -129,7 +148,7 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 		Owner:       owner(),
 		MaxAttempts: cfg.Notifier.MaxAttempts, PollInterval: cfg.Notifier.PollInterval,
 		BaseBackoff: cfg.Notifier.BaseBackoff, MaxBackoff: cfg.Notifier.MaxBackoff,
-		Lease: lease, Logger: log.With("component", "notifier"),
+		Lease: lease, Logger: log.With("component", "notifier"), Observe: m.metrics.ObserveDelivery,
 	}
 	if m.Getenv(envTestHook) == "block-before-post" {
 		nopts.BeforePost = func(ctx context.Context, d store.Delivery) {
@@ -138,7 +157,7 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 		}
 	}
 	notifier := bot.NewNotifier(m.DB, adapters, nopts)
-	router := commands.New(m.DB, cfg, mon, commands.Options{Changed: notifier.Wake, Logger: log.With("component", "commands")})
+	router := commands.New(m.DB, cfg, mon, commands.Options{Changed: notifier.Wake, Observe: m.metrics.ObserveCommand, Logger: log.With("component", "commands")})
 	var handler bot.Handler = router
 	digests := &bot.Digests{DB: m.DB, PublicURL: cfg.PublicURL, Logger: log.With("component", "digest"), Written: notifier.Wake}
 	sched := monitor.NewScheduler(mon, monitor.SchedulerConfig{Workers: cfg.Workers})
@@ -156,7 +175,7 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 		}()
 	}
 
-	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m, sched, adapters))
+	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m, sched, adapters, routes...))
 	switch {
 	case err != nil && useConsole:
 		// Trying the bot in a terminal should not fail because a port is taken.
@@ -245,6 +264,7 @@ func newMux(m *Main, sched *monitor.Scheduler, adapters []bot.Adapter, routes ..
 		DB:        m.DB,
 		PublicURL: m.Config.PublicURL,
 		Logger:    m.Logger,
+		Metrics:   m.metrics,
 		Health: func(ctx context.Context) map[string]error {
 			checks := map[string]error{"scheduler": nil}
 			if !sched.Running() {
