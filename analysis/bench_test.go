@@ -40,7 +40,7 @@ func BenchmarkClassify(b *testing.B) {
 // BenchmarkClassifyLexiconOnly is the baseline: the same passages through
 // the lexicon without the trained model.
 func BenchmarkClassifyLexiconOnly(b *testing.B) {
-	c, err := NewClassifier(nil)
+	c, err := NewClassifier(nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,37 +19,49 @@ type Label struct {
 	Evidence   []string `json:"evidence"`
 }
 
-// Classifier labels policy text with provision categories. It adds two
-// readings of the text: a hand-written cue lexicon (data/lexicon.json,
-// phrases a reader would underline, weighted strong or weak), and for the
-// categories that openly licensed data covers, a logistic regression over
-// hashed word and bigram features trained on CLAUDETTE and ToS;DR
-// (data/model.json) which takes the lexicon score as one of its inputs. A
-// category is reported when its probability reaches its threshold.
+// Classifier labels policy text with provision categories. It reads the text
+// twice: with a hand-written cue grammar (data/lexicon.json: phrase patterns
+// a reader would underline, weighted strong or weak), and, for the
+// categories that openly licensed data covers, with a logistic regression
+// (data/model.json) over the cues found, the lexicon scores and hashed
+// words and word pairs, trained on CLAUDETTE and ToS;DR. A category is
+// reported when its probability reaches its threshold.
 //
 // A Classifier is safe for concurrent use.
 type Classifier struct {
 	categories []string
 	catIndex   map[string]int
-	exact      map[string][]int // first stem -> cue indexes
-	prefix     map[string][]int // first 3 bytes of a prefix cue -> cue indexes
+	exact      map[string][]int // stem a cue can start with -> cue indexes
+	prefix     map[string][]int // first 3 bytes of a prefix a cue can start with -> cue indexes
 	cues       []cue
-	threshold  []float64 // per category, on the probability
-	lexOnly    []bool    // categories with no trained model: probability from the lexicon alone
+	cueKeys    map[string]bool // parsed cues, to refuse a repeated one
+	threshold  []float64       // per category, on the probability
+	lexOnly    []bool          // categories with no trained model: probability from the lexicon alone
+	offset     float64         // lexicon-only probability = sigmoid(score - offset)
 	bias       []float64
-	lexWeight  []float64
+	lexWeight  [][]float64 // [category][lexicon category]: weight of that lexicon score
 	weakCap    float64
 	fallback   int // category given to text nothing else claims; -1 none
 	weights    map[uint64][]catWeight
 	pool       sync.Pool
 }
 
+// cue is one phrase pattern of the lexicon: a sequence of slots, each a set
+// of alternatives (a word, a prefix, or words joined by "_"), with bounded
+// gaps between them ("we may|can ~3 terminat*|suspend*|take_down your|any
+// account*").
 type cue struct {
 	category int
 	weak     bool
-	words    []cueWord
+	slots    []slot
 	weight   float64
 	text     string
+	feature  uint64 // model feature "c:category:text"
+}
+
+type slot struct {
+	alts [][]cueWord // each alternative is one or more words in a row
+	gap  int         // tokens that may come before this slot's words
 }
 
 type cueWord struct {
@@ -82,12 +94,15 @@ type lexiconCategory struct {
 
 // Model is the shape of data/model.json, written by analysis/internal/train.
 type Model struct {
-	Note       string                        `json:"note"`
-	Categories []string                      `json:"categories"`
-	Bias       map[string]float64            `json:"bias"`
-	LexWeight  map[string]float64            `json:"lex_weight"`
-	Threshold  map[string]float64            `json:"threshold"`
-	Weights    map[string]map[string]float64 `json:"weights"` // feature key -> category -> weight
+	Note       string             `json:"note"`
+	Categories []string           `json:"categories"`
+	Bias       map[string]float64 `json:"bias"`
+	Threshold  map[string]float64 `json:"threshold"`
+	// Weights maps a feature to its weight per category. Features are
+	// "w:stem" (a word), "b:stem stem" (two words in a row), "c:category:cue"
+	// (a lexicon cue was found) and "l:category" (that category's lexicon
+	// score, a number rather than a presence).
+	Weights map[string]map[string]float64 `json:"weights"`
 }
 
 var (
@@ -99,15 +114,11 @@ var (
 // loaded once.
 func Default() *Classifier {
 	defaultOnce.Do(func() {
-		var lex lexicon
 		var m Model
-		if err := readJSON("data/lexicon.json", &lex); err != nil {
-			panic(fmt.Sprintf("analysis: %v", err))
-		}
 		if err := readJSON("data/model.json", &m); err != nil {
 			panic(fmt.Sprintf("analysis: %v", err))
 		}
-		c, err := newClassifier(lex, &m)
+		c, err := NewClassifier(nil, &m)
 		if err != nil {
 			panic(fmt.Sprintf("analysis: %v", err))
 		}
@@ -116,12 +127,17 @@ func Default() *Classifier {
 	return defaultC
 }
 
-// NewClassifier builds a classifier from the embedded lexicon and the given
-// model (nil: lexicon only). The training tool uses it to measure candidates.
-func NewClassifier(m *Model) (*Classifier, error) {
+// NewClassifier builds a classifier from a lexicon (nil: the embedded one)
+// and a model (nil: lexicon only). The training tool uses it to measure
+// candidates before they are embedded.
+func NewClassifier(lexiconJSON []byte, m *Model) (*Classifier, error) {
 	var lex lexicon
-	if err := readJSON("data/lexicon.json", &lex); err != nil {
-		return nil, err
+	if lexiconJSON == nil {
+		if err := readJSON("data/lexicon.json", &lex); err != nil {
+			return nil, err
+		}
+	} else if err := json.Unmarshal(lexiconJSON, &lex); err != nil {
+		return nil, fmt.Errorf("lexicon: %w", err)
 	}
 	return newClassifier(lex, m)
 }
@@ -132,6 +148,8 @@ func newClassifier(lex lexicon, m *Model) (*Classifier, error) {
 		exact:    map[string][]int{},
 		prefix:   map[string][]int{},
 		weights:  map[uint64][]catWeight{},
+		cueKeys:  map[string]bool{},
+		offset:   lex.Offset,
 	}
 	for _, cat := range Taxonomy() {
 		c.catIndex[cat.ID] = len(c.categories)
@@ -141,10 +159,11 @@ func newClassifier(lex lexicon, m *Model) (*Classifier, error) {
 	c.threshold = make([]float64, n)
 	c.lexOnly = make([]bool, n)
 	c.bias = make([]float64, n)
-	c.lexWeight = make([]float64, n)
+	c.lexWeight = make([][]float64, n)
 	for i := range c.categories {
 		c.threshold[i] = 0.5
 		c.lexOnly[i] = true
+		c.lexWeight[i] = make([]float64, n)
 	}
 	names := make([]string, 0, len(lex.Categories))
 	for name := range lex.Categories {
@@ -184,10 +203,6 @@ func newClassifier(lex lexicon, m *Model) (*Classifier, error) {
 	if c.weakCap <= 0 {
 		c.weakCap = math.Inf(1)
 	}
-	for i := range c.bias {
-		c.bias[i] = -lex.Offset
-		c.lexWeight[i] = 1
-	}
 	if m != nil {
 		for _, name := range m.Categories {
 			ci, ok := c.catIndex[name]
@@ -196,13 +211,26 @@ func newClassifier(lex lexicon, m *Model) (*Classifier, error) {
 			}
 			c.lexOnly[ci] = false
 			c.bias[ci] = m.Bias[name]
-			c.lexWeight[ci] = m.LexWeight[name]
 			if t, ok := m.Threshold[name]; ok {
 				c.threshold[ci] = t
 			}
 		}
 		for key, ws := range m.Weights {
-			h := featureKeyHash(key)
+			if lexCat, ok := strings.CutPrefix(key, "l:"); ok {
+				li, ok := c.catIndex[lexCat]
+				if !ok {
+					return nil, fmt.Errorf("model: unknown category in %q", key)
+				}
+				for name, w := range ws {
+					ci, ok := c.catIndex[name]
+					if !ok {
+						return nil, fmt.Errorf("model: unknown category %q", name)
+					}
+					c.lexWeight[ci][li] = w
+				}
+				continue
+			}
+			h := FeatureHash(key)
 			for name, w := range ws {
 				ci, ok := c.catIndex[name]
 				if !ok {
@@ -216,17 +244,25 @@ func newClassifier(lex lexicon, m *Model) (*Classifier, error) {
 	return c, nil
 }
 
-// featureKeyHash reads a model feature key: "w:stem" or "b:stem stem".
-func featureKeyHash(key string) uint64 {
+// FeatureHash is the hash the classifier looks a model feature up by: "w:stem",
+// "b:stem stem" or "c:category:cue".
+func FeatureHash(key string) uint64 {
 	if rest, ok := strings.CutPrefix(key, "b:"); ok {
 		a, b, _ := strings.Cut(rest, " ")
 		return textfeat.HashPair(a, b)
 	}
-	return textfeat.Hash(strings.TrimPrefix(key, "w:"))
+	if rest, ok := strings.CutPrefix(key, "w:"); ok {
+		return textfeat.Hash(rest)
+	}
+	// Cue keys keep their prefix: a stem never holds a colon, so they cannot
+	// meet a word's hash.
+	return textfeat.Hash(key)
 }
 
-// addCue parses one phrase: words separated by spaces, a trailing "*" makes
-// a word a prefix (a leading one of at least 3 letters), "=1.5" at the end overrides the group weight.
+// addCue parses one pattern: slots separated by spaces; a slot is one word
+// or alternatives joined by "|"; a trailing "*" makes a word a prefix (a
+// leading one needs at least 3 letters); "~N" lets up to N other words come
+// before the next slot; "=1.5" at the end overrides the group weight.
 func (c *Classifier) addCue(cat int, phrase string, weight float64, weak bool) error {
 	text := phrase
 	if i := strings.LastIndex(phrase, "="); i > 0 {
@@ -239,33 +275,103 @@ func (c *Classifier) addCue(cat int, phrase string, weight float64, weak bool) e
 		}
 		weight, text = w, strings.TrimSpace(phrase[:i])
 	}
-	var words []cueWord
+	var slots []slot
+	gap := 0
 	for _, f := range strings.Fields(text) {
-		if p, ok := strings.CutSuffix(f, "*"); ok {
-			p = strings.ToLower(p)
-			if len(words) == 0 && len(p) < 3 {
-				return fmt.Errorf("cue %q: leading prefix %q shorter than 3 letters", phrase, p)
+		if g, ok := strings.CutPrefix(f, "~"); ok {
+			n, err := strconv.Atoi(g)
+			if err != nil || n < 1 || n > 12 || len(slots) == 0 {
+				return fmt.Errorf("cue %q: gap %q must be ~1..~12 between two words", phrase, f)
 			}
-			words = append(words, cueWord{stem: p, prefix: true})
+			gap = n
 			continue
 		}
-		toks := textfeat.Tokens(f, nil)
-		for _, t := range toks {
-			words = append(words, cueWord{stem: t.Stem})
+		var alts [][]cueWord
+		for _, a := range strings.Split(f, "|") {
+			var seq []cueWord
+			for _, w := range strings.Split(a, "_") {
+				if p, ok := strings.CutSuffix(w, "*"); ok {
+					p = strings.ToLower(p)
+					// Words are stemmed before they meet a cue, so a prefix
+					// is too when stemming only shortens it: "agree*" must
+					// meet "agreeing", whose stem is "agre".
+					if st := textfeat.Stem(p); strings.HasPrefix(p, st) {
+						p = st
+					}
+					if len(slots) == 0 && len(seq) == 0 && len(p) < 3 {
+						return fmt.Errorf("cue %q: leading prefix %q shorter than 3 letters", phrase, p)
+					}
+					seq = append(seq, cueWord{stem: p, prefix: true})
+					continue
+				}
+				// "e-mail" reads as two words, and so it must be matched.
+				for _, t := range textfeat.Tokens(w, nil) {
+					seq = append(seq, cueWord{stem: t.Stem})
+				}
+			}
+			if len(seq) == 0 {
+				return fmt.Errorf("cue %q: empty alternative in %q", phrase, f)
+			}
+			alts = append(alts, seq)
 		}
+		slots = append(slots, slot{alts: alts, gap: gap})
+		gap = 0
 	}
-	if len(words) == 0 {
+	if len(slots) == 0 {
 		return fmt.Errorf("empty cue %q", phrase)
 	}
+	if gap > 0 {
+		return fmt.Errorf("cue %q ends with a gap", phrase)
+	}
+	key := cueKey(cat, slots)
+	if c.cueKeys[key] {
+		// "opt-out" and "opt out" read the same: counted twice, one
+		// phrase would weigh double.
+		return fmt.Errorf("cue %q repeats another cue of the category", phrase)
+	}
+	c.cueKeys[key] = true
 	idx := len(c.cues)
-	c.cues = append(c.cues, cue{category: cat, words: words, weight: weight, text: text, weak: weak})
-	if words[0].prefix {
-		k := words[0].stem[:3]
-		c.prefix[k] = append(c.prefix[k], idx)
-	} else {
-		c.exact[words[0].stem] = append(c.exact[words[0].stem], idx)
+	c.cues = append(c.cues, cue{category: cat, slots: slots, weight: weight, text: text, weak: weak,
+		feature: FeatureHash("c:" + c.categories[cat] + ":" + text)})
+	seen := map[string]bool{}
+	for _, seq := range slots[0].alts {
+		a := seq[0]
+		k, key := a.stem, a.stem
+		if a.prefix {
+			k, key = a.stem[:3], "*"+a.stem[:3]
+		}
+		if seen[key] {
+			continue // "remov*|removal*": one entry is enough
+		}
+		seen[key] = true
+		if a.prefix {
+			c.prefix[k] = append(c.prefix[k], idx)
+		} else {
+			c.exact[k] = append(c.exact[k], idx)
+		}
 	}
 	return nil
+}
+
+// cueKey names what a cue matches: "opt-out" (one slot of two words) and
+// "opt out" (two slots) are the same cue.
+func cueKey(cat int, slots []slot) string {
+	var b strings.Builder
+	fmt.Fprint(&b, cat)
+	for _, sl := range slots {
+		if len(sl.alts) == 1 {
+			for k, w := range sl.alts[0] {
+				gap := 0
+				if k == 0 {
+					gap = sl.gap
+				}
+				fmt.Fprint(&b, " ", gap, w)
+			}
+			continue
+		}
+		fmt.Fprint(&b, " ", sl.gap, sl.alts)
+	}
+	return b.String()
 }
 
 // scratch holds per-call buffers, pooled so classification allocates little.
@@ -275,7 +381,9 @@ type scratch struct {
 	lex   []float64
 	weak  []float64
 	lin   []float64
-	hit   []bool // per cue: already counted in this text
+	stops []int32 // stops[i]: sentence stops before token i, counted from the start
+	hit   []bool  // per cue: already counted in this text
+	hits  []int   // cues found, in order
 	ev    [][2]int
 	evCat []int
 }
@@ -285,12 +393,30 @@ func (c *Classifier) Categories() []string { return append([]string(nil), c.cate
 
 // Classify labels text with zero or more categories, most confident first.
 func (c *Classifier) Classify(text string) []Label {
+	ls, _ := c.classify(text, false, false)
+	return ls
+}
+
+// alertThreshold is the bar a trained category must clear in a changed
+// sentence. The trained thresholds are set for labelling every sentence of a
+// document the way CLAUDETTE's annotators did, who tag the one sentence that
+// sets up, say, arbitration and not the sentences that mention it again;
+// an alert must not miss that a clause appeared, so it asks less.
+const alertThreshold = 0.5
+
+// classify returns the labels of text and, when asked, every category's
+// probability.
+func (c *Classifier) classify(text string, alert, withProbs bool) ([]Label, []float64) {
 	s := c.pool.Get().(*scratch)
 	defer c.pool.Put(s)
 	probs := c.score(text, s)
 	var out []Label
 	for ci, p := range probs {
-		if p < c.threshold[ci] {
+		t := c.threshold[ci]
+		if alert && !c.lexOnly[ci] {
+			t = min(t, alertThreshold)
+		}
+		if p < t {
 			continue
 		}
 		out = append(out, Label{Category: c.categories[ci], Confidence: math.Round(p*1000) / 1000, Evidence: c.evidence(text, s, ci)})
@@ -303,7 +429,10 @@ func (c *Classifier) Classify(text string) []Label {
 			Evidence: c.evidence(text, s, c.fallback)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
-	return out
+	if !withProbs {
+		return out, nil
+	}
+	return out, append([]float64(nil), probs...)
 }
 
 // Scores returns every category's probability for text, in Categories order.
@@ -321,26 +450,29 @@ func (c *Classifier) Threshold(category string) float64 {
 	return 1
 }
 
-func (c *Classifier) score(text string, s *scratch) []float64 {
+// lexicon reads the cues of text into s: per-category lexicon scores in
+// s.lex, the cues found in s.hits and their spans in s.ev.
+func (c *Classifier) lexicon(text string, s *scratch) {
 	n := len(c.categories)
 	s.toks = textfeat.Tokens(text, s.toks)
+	s.stops = stops(text, s.toks, s.stops)
 	s.lex = resize(s.lex, n)
 	s.weak = resize(s.weak, n)
-	s.lin = resize(s.lin, n)
 	if cap(s.hit) < len(c.cues) {
 		s.hit = make([]bool, len(c.cues))
 	}
 	s.hit = s.hit[:len(c.cues)]
 	clear(s.hit)
+	s.hits = s.hits[:0]
 	s.ev, s.evCat = s.ev[:0], s.evCat[:0]
 	toks := s.toks
 	for i, t := range toks {
 		for _, ci := range c.exact[t.Stem] {
-			c.match(ci, toks, i, s, text)
+			c.match(ci, toks, i, s)
 		}
 		if len(t.Stem) >= 3 {
 			for _, ci := range c.prefix[t.Stem[:3]] {
-				c.match(ci, toks, i, s, text)
+				c.match(ci, toks, i, s)
 			}
 		}
 	}
@@ -349,8 +481,17 @@ func (c *Classifier) score(text string, s *scratch) []float64 {
 	for ci := range n {
 		s.lex[ci] += min(s.weak[ci], c.weakCap)
 	}
+}
+
+func (c *Classifier) score(text string, s *scratch) []float64 {
+	n := len(c.categories)
+	c.lexicon(text, s)
+	s.lin = resize(s.lin, n)
 	if len(c.weights) > 0 {
-		s.feats = textfeat.Features(toks, s.feats[:0])
+		s.feats = textfeat.Features(s.toks, s.feats[:0])
+		for _, ci := range s.hits {
+			s.feats = append(s.feats, c.cues[ci].feature)
+		}
 		for _, f := range s.feats {
 			for _, cw := range c.weights[f] {
 				s.lin[cw.cat] += float64(cw.w)
@@ -358,49 +499,152 @@ func (c *Classifier) score(text string, s *scratch) []float64 {
 		}
 	}
 	for ci := range n {
-		z := c.bias[ci] + c.lexWeight[ci]*s.lex[ci] + s.lin[ci]
+		z := s.lex[ci] - c.offset
+		if !c.lexOnly[ci] {
+			z = c.bias[ci] + s.lin[ci]
+			for li, w := range c.lexWeight[ci] {
+				if w != 0 {
+					z += w * s.lex[li]
+				}
+			}
+		}
 		s.lin[ci] = 1 / (1 + math.Exp(-z))
 	}
 	return s.lin
 }
 
-// LexiconScores returns the raw lexicon score of every category, the input
-// the trained model stacks on.
+// ModelInputs returns what the trained model reads in text: its feature
+// keys (words, word pairs, cues found) and every category's lexicon score.
+// The training tool fits weights on exactly these.
+func (c *Classifier) ModelInputs(text string) (keys []string, lexicon []float64) {
+	s := c.pool.Get().(*scratch)
+	defer c.pool.Put(s)
+	c.lexicon(text, s)
+	seen := map[string]bool{}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for i, t := range s.toks {
+		add("w:" + t.Stem)
+		if i > 0 {
+			add("b:" + s.toks[i-1].Stem + " " + t.Stem)
+		}
+	}
+	for _, ci := range s.hits {
+		add("c:" + c.categories[c.cues[ci].category] + ":" + c.cues[ci].text)
+	}
+	return keys, append([]float64(nil), s.lex...)
+}
+
+// LexiconScores returns the raw lexicon score of every category.
 func (c *Classifier) LexiconScores(text string) []float64 {
 	s := c.pool.Get().(*scratch)
 	defer c.pool.Put(s)
-	c.score(text, s)
+	c.lexicon(text, s)
 	return append([]float64(nil), s.lex...)
 }
 
-func (c *Classifier) match(ci int, toks []textfeat.Token, i int, s *scratch, text string) {
+func (c *Classifier) match(ci int, toks []textfeat.Token, i int, s *scratch) {
 	if s.hit[ci] {
 		return
 	}
 	cu := &c.cues[ci]
-	if i+len(cu.words) > len(toks) {
+	end := matchSlots(cu.slots, toks, s.stops, i, true)
+	if end < 0 {
 		return
 	}
-	for k, w := range cu.words {
-		st := toks[i+k].Stem
-		if w.prefix {
-			if !strings.HasPrefix(st, w.stem) {
-				return
-			}
-		} else if st != w.stem {
-			return
-		}
-	}
 	s.hit[ci] = true
+	s.hits = append(s.hits, ci)
 	if cu.weak {
 		s.weak[cu.category] += cu.weight
 	} else {
 		s.lex[cu.category] += cu.weight
 	}
 	if cu.weight > 0 {
-		s.ev = append(s.ev, [2]int{toks[i].Start, toks[i+len(cu.words)-1].End})
+		s.ev = append(s.ev, [2]int{toks[i].Start, toks[end].End})
 		s.evCat = append(s.evCat, cu.category)
 	}
+}
+
+// matchSlots matches slots from token i (the first slot exactly there when
+// anchored) and returns the index of the last token matched, or -1. Gaps
+// take the fewest words that let the rest match. A cue never runs across
+// the end of a sentence: "we may … " in one sentence and "terminate" in the
+// next say nothing together.
+func matchSlots(slots []slot, toks []textfeat.Token, stops []int32, i int, anchored bool) int {
+	sl := slots[0]
+	reach := 0
+	if !anchored {
+		reach = sl.gap
+	}
+	for k := i; k <= i+reach && k < len(toks); k++ {
+		if !anchored && stops[k] != stops[i-1] {
+			break
+		}
+		for _, seq := range sl.alts {
+			if !matchSeq(seq, toks, k) {
+				continue
+			}
+			last := k + len(seq) - 1
+			if stops[last] != stops[k] {
+				continue
+			}
+			if len(slots) == 1 {
+				return last
+			}
+			if end := matchSlots(slots[1:], toks, stops, last+1, false); end >= 0 {
+				return end
+			}
+		}
+	}
+	return -1
+}
+
+// stops counts, for every token, the sentence ends before it: a full stop,
+// question or exclamation mark followed by a space, a semicolon or an
+// ellipsis between two words. ("e.g. " counts too, which only shortens a
+// cue's reach.)
+func stops(text string, toks []textfeat.Token, buf []int32) []int32 {
+	buf = buf[:0]
+	n := int32(0)
+	prev := 0
+	for _, t := range toks {
+		gap := text[prev:t.Start]
+		for k, r := range gap {
+			end := r == ';' || r == '…'
+			if r == '.' || r == '!' || r == '?' {
+				// "www.example.com" and "3.5" go on; ". " ends.
+				end = k+1 < len(gap) && (gap[k+1] == ' ' || gap[k+1] == '\n' || gap[k+1] == '\t')
+			}
+			if end {
+				n++
+				break
+			}
+		}
+		buf = append(buf, n)
+		prev = t.End
+	}
+	return buf
+}
+
+func matchSeq(seq []cueWord, toks []textfeat.Token, k int) bool {
+	if k+len(seq) > len(toks) {
+		return false
+	}
+	for n, w := range seq {
+		st := toks[k+n].Stem
+		if w.prefix {
+			if !strings.HasPrefix(st, w.stem) {
+				return false
+			}
+		} else if st != w.stem {
+			return false
+		}
+	}
+	return true
 }
 
 // cueEvidence returns the cue words of one category found in text, strong or
@@ -412,7 +656,7 @@ func (c *Classifier) cueEvidence(text, category string) []string {
 	}
 	s := c.pool.Get().(*scratch)
 	defer c.pool.Put(s)
-	c.score(text, s)
+	c.lexicon(text, s)
 	return c.evidence(text, s, ci)
 }
 
@@ -428,6 +672,46 @@ func (c *Classifier) evidence(text string, s *scratch, ci int) []string {
 		if !seen[lw] {
 			seen[lw] = true
 			ev = append(ev, w)
+		}
+	}
+	if len(ev) == 0 && !c.lexOnly[ci] {
+		ev = c.modelEvidence(text, s.toks, ci)
+	}
+	return ev
+}
+
+// modelEvidence names the words that pushed the trained model hardest
+// towards a category when no cue of it was found: at most three words or
+// word pairs, strongest first.
+func (c *Classifier) modelEvidence(text string, toks []textfeat.Token, ci int) []string {
+	type pick struct {
+		w          float32
+		start, end int
+	}
+	var best [3]pick
+	consider := func(h uint64, start, end int) {
+		for _, cw := range c.weights[h] {
+			if cw.cat != ci || cw.w <= best[2].w {
+				continue
+			}
+			p := pick{cw.w, start, end}
+			for k := range best {
+				if p.w > best[k].w {
+					best[k], p = p, best[k]
+				}
+			}
+		}
+	}
+	for i, t := range toks {
+		consider(textfeat.Hash(t.Stem), t.Start, t.End)
+		if i > 0 {
+			consider(textfeat.HashPair(toks[i-1].Stem, t.Stem), toks[i-1].Start, t.End)
+		}
+	}
+	var ev []string
+	for _, p := range best {
+		if p.w > 0 {
+			ev = append(ev, text[p.start:p.end])
 		}
 	}
 	return ev

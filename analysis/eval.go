@@ -167,18 +167,28 @@ type SourceScore struct {
 // Evaluate scores predictions against gold labels per source. predict
 // returns the predicted categories of a record's text.
 func Evaluate(records []Record, m *LabelMapping, predict func(text string) []string) []SourceScore {
-	bySource := map[string][]Record{}
+	preds := make([][]string, len(records))
+	for i, r := range records {
+		preds[i] = predict(r.Text)
+	}
+	return Score(records, m, preds)
+}
+
+// Score scores given predictions (predicted[i] for records[i]) against gold
+// labels per source; cross-validation uses it with out-of-fold predictions.
+func Score(records []Record, m *LabelMapping, predicted [][]string) []SourceScore {
+	bySource := map[string][]int{}
 	var order []string
-	for _, r := range records {
+	for i, r := range records {
 		if _, ok := bySource[r.Source]; !ok {
 			order = append(order, r.Source)
 		}
-		bySource[r.Source] = append(bySource[r.Source], r)
+		bySource[r.Source] = append(bySource[r.Source], i)
 	}
 	sort.Slice(order, func(i, j int) bool { return sourceRank(order[i]) < sourceRank(order[j]) })
 	var out []SourceScore
 	for _, src := range order {
-		recs := bySource[src]
+		idx := bySource[src]
 		space := m.Space(src)
 		counts := map[string]*CategoryScore{}
 		get := func(id string) *CategoryScore {
@@ -190,13 +200,13 @@ func Evaluate(records []Record, m *LabelMapping, predict func(text string) []str
 		for id := range space {
 			get(id)
 		}
-		for _, r := range recs {
+		for _, i := range idx {
 			gold := map[string]bool{}
-			for _, id := range m.Gold(r) {
+			for _, id := range m.Gold(records[i]) {
 				gold[id] = true
 			}
 			pred := map[string]bool{}
-			for _, id := range predict(r.Text) {
+			for _, id := range predicted[i] {
 				if space[id] {
 					pred[id] = true
 				}
@@ -216,7 +226,7 @@ func Evaluate(records []Record, m *LabelMapping, predict func(text string) []str
 				}
 			}
 		}
-		ss := SourceScore{Source: src, PositiveOnly: src == "tosdr", Records: len(recs)}
+		ss := SourceScore{Source: src, PositiveOnly: src == "tosdr", Records: len(idx)}
 		var tp, fp, fn, n int
 		for _, cs := range counts {
 			cs.Precision = ratio(cs.TP, cs.TP+cs.FP)
@@ -237,7 +247,13 @@ func Evaluate(records []Record, m *LabelMapping, predict func(text string) []str
 		}
 		ss.MicroF1 = ratio(2*tp, 2*tp+fp+fn)
 		ss.Recall = ratio(tp, tp+fn)
-		sort.Slice(ss.Categories, func(i, j int) bool { return ss.Categories[i].Support > ss.Categories[j].Support })
+		sort.Slice(ss.Categories, func(i, j int) bool {
+			a, b := ss.Categories[i], ss.Categories[j]
+			if a.Support != b.Support {
+				return a.Support > b.Support
+			}
+			return a.Category < b.Category
+		})
 		out = append(out, ss)
 	}
 	return out

@@ -18,10 +18,10 @@ func readCorpus(t testing.TB, rel string) string {
 	return string(b)
 }
 
-// corpusDiff compares two corpus versions. It uses the test stand-in until
-// monitor/diff's Compare lands (see blockdiff_test.go).
+// corpusDiff compares two corpus versions with the product's differ, so the
+// golden summaries see exactly the edits an alert would.
 func corpusDiff(t testing.TB, oldRel, newRel string) diff.Result {
-	return blockDiff(readCorpus(t, oldRel), readCorpus(t, newRel))
+	return diff.Compare(readCorpus(t, oldRel), readCorpus(t, newRel))
 }
 
 type itemWant struct {

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"unicode"
@@ -162,6 +163,7 @@ func (c *Classifier) sentenceItems(sent, section string, dir Direction) []Item {
 	var items []Item
 	for _, l := range c.provisionLabels(sent) {
 		it := c.item(l.Category, dir, section, l)
+		it.shift = l.Confidence
 		if dir == DirectionIntroduced {
 			it.After = sent
 		} else {
@@ -172,15 +174,26 @@ func (c *Classifier) sentenceItems(sent, section string, dir Direction) []Item {
 	return items
 }
 
-// provisionLabels are the labels worth reporting: the fallback category for
-// text that commits to nothing is not a provision.
+// provisionLabels are the labels worth reporting in an alert: the fallback
+// category for text that commits to nothing is not a provision.
 func (c *Classifier) provisionLabels(text string) []Label {
-	var out []Label
-	for _, l := range c.Classify(text) {
-		if l.Category == "notice_contact_other" {
-			continue
+	ls, _ := c.classify(text, true, false)
+	return dropFallback(ls)
+}
+
+// alertRead returns the provision labels of text and every category's
+// probability.
+func (c *Classifier) alertRead(text string) ([]Label, []float64) {
+	ls, probs := c.classify(text, true, true)
+	return dropFallback(ls), probs
+}
+
+func dropFallback(ls []Label) []Label {
+	out := ls[:0]
+	for _, l := range ls {
+		if l.Category != "notice_contact_other" {
+			out = append(out, l)
 		}
-		out = append(out, l)
 	}
 	return out
 }
@@ -204,7 +217,9 @@ func (c *Classifier) pair(section, before, after string) []Item {
 	if strings.TrimSpace(ins+del) == "" {
 		return nil
 	}
-	lb, la := labelSet(c.provisionLabels(before)), labelSet(c.provisionLabels(after))
+	lbl, pb := c.alertRead(before)
+	lal, pa := c.alertRead(after)
+	lb, la := labelSet(lbl), labelSet(lal)
 	li, ld := labelSet(c.provisionLabels(ins)), labelSet(c.provisionLabels(del))
 	negIns, negDel := hasNegation(ins), hasNegation(del)
 	var items []Item
@@ -224,17 +239,19 @@ func (c *Classifier) pair(section, before, after string) []Item {
 		inA, inB := la[cat], lb[cat]
 		var dir Direction
 		var l Label
+		// An item carries the confidence of the sentence that holds the
+		// provision and, as evidence, the cue words that moved.
 		switch {
 		case inA.Category != "" && inB.Category == "":
 			if li[cat].Category == "" {
 				continue // crossed the threshold by rewording alone
 			}
-			dir, l = DirectionIntroduced, li[cat]
+			dir, l = DirectionIntroduced, withEvidence(inA, li[cat].Evidence)
 		case inB.Category != "" && inA.Category == "":
 			if ld[cat].Category == "" {
 				continue
 			}
-			dir, l = DirectionRemoved, ld[cat]
+			dir, l = DirectionRemoved, withEvidence(inB, ld[cat].Evidence)
 		default:
 			// Both versions carry the provision: it widened if the inserted
 			// words bring a cue the old sentence did not have, narrowed if
@@ -242,10 +259,10 @@ func (c *Classifier) pair(section, before, after string) []Item {
 			gained := newCues(c.cueEvidence(ins, cat), before)
 			lost := newCues(c.cueEvidence(del, cat), after)
 			switch {
-			case gained > 0 && lost == 0:
-				dir, l = DirectionExpanded, li[cat]
-			case lost > 0 && gained == 0:
-				dir, l = DirectionNarrowed, ld[cat]
+			case len(gained) > 0 && len(lost) == 0:
+				dir, l = DirectionExpanded, withEvidence(inA, gained)
+			case len(lost) > 0 && len(gained) == 0:
+				dir, l = DirectionNarrowed, withEvidence(inB, lost)
 			case negIns != negDel:
 				// Only a negation moved: "we sell" -> "we do not sell".
 				dir, l = DirectionExpanded, inA
@@ -261,6 +278,10 @@ func (c *Classifier) pair(section, before, after string) []Item {
 		}
 		it := c.item(cat, dir, section, l)
 		it.Before, it.After = before, after
+		// How far the sentence moved on the category ranks items for the
+		// headline: a renamed feature moves it little, new recipients of
+		// data a lot.
+		it.shift = math.Abs(pa[c.catIndex[cat]] - pb[c.catIndex[cat]])
 		items = append(items, it)
 	}
 	if len(items) == 0 && len(la) > 0 && significantChange(ins, del) {
@@ -277,16 +298,24 @@ func (c *Classifier) pair(section, before, after string) []Item {
 	return items
 }
 
-// newCues counts the evidence phrases that do not occur in other.
-func newCues(evidence []string, other string) int {
+// newCues returns the evidence phrases that do not occur in other.
+func newCues(evidence []string, other string) []string {
 	o := " " + normSentence(other)
-	n := 0
+	var out []string
 	for _, e := range evidence {
 		if k := normSentence(e); k != "" && !strings.Contains(o, " "+k) {
-			n++
+			out = append(out, e)
 		}
 	}
-	return n
+	return out
+}
+
+// withEvidence is l with the given evidence when there is any.
+func withEvidence(l Label, evidence []string) Label {
+	if len(evidence) > 0 {
+		l.Evidence = evidence
+	}
+	return l
 }
 
 func labelSet(ls []Label) map[string]Label {
@@ -408,17 +437,6 @@ func normSentence(s string) string {
 	return b.String()
 }
 
-func jaccard(a, b string) float64 {
-	sa, sb := map[string]bool{}, map[string]bool{}
-	for _, t := range textfeat.Tokens(a, nil) {
-		sa[t.Stem] = true
-	}
-	for _, t := range textfeat.Tokens(b, nil) {
-		sb[t.Stem] = true
-	}
-	return jaccardSets(sa, sb)
-}
-
 func jaccardSets(sa, sb map[string]bool) float64 {
 	inter := 0
 	for k := range sa {
@@ -470,47 +488,83 @@ func directionRank(d Direction) int {
 }
 
 // headline names the platform, the document and the most important one or
-// two provision movements, in words a busy reader takes in at a glance.
+// two provision movements, in words a busy reader takes in at a glance:
+// "Coursera’s Privacy Policy now discloses voice transcription and sharing
+// with affiliates and subsidiaries." The first movement is the top item; the
+// second is the most severe and important one of another category, and of
+// those the one that moved its sentence furthest.
 func headline(platform, document string, items []Item) string {
 	subject := possessive(displayName(platform)) + " " + displayName(document)
-	var clauses []string
-	used := map[string]bool{}
+	var picked []Item
 	for _, it := range items {
-		if it.Direction == DirectionReworded || used[it.Category] {
+		if it.Direction == DirectionReworded {
 			continue
 		}
-		if len(clauses) == 1 && it.Severity.Rank() < SeverityNotice.Rank() {
-			break
+		if len(picked) == 0 {
+			picked = append(picked, it)
+			continue
 		}
-		used[it.Category] = true
-		phrase := it.Category
-		if c, ok := CategoryByID(it.Category); ok {
-			phrase = c.Phrase
+		if it.Category == picked[0].Category || it.Severity.Rank() < SeverityNotice.Rank() ||
+			headlinePhrase(it) == headlinePhrase(picked[0]) {
+			continue
 		}
-		clauses = append(clauses, directionVerb(it.Direction)+" "+phrase)
-		if len(clauses) == 2 {
-			break
+		if len(picked) == 1 {
+			picked = append(picked, it)
+			continue
+		}
+		if headlineRank(it).beats(headlineRank(picked[1])) {
+			picked[1] = it
 		}
 	}
-	if len(clauses) == 0 {
+	if len(picked) == 0 {
 		if len(items) == 0 {
 			return subject + " changed wording without touching a provision we track."
 		}
 		return subject + " was reworded; no practice was added or taken away."
 	}
-	return subject + " " + strings.Join(clauses, " and ") + "."
+	first := directionVerb(picked[0].Direction) + " " + headlinePhrase(picked[0])
+	if len(picked) == 1 {
+		return subject + " " + first + "."
+	}
+	second := headlinePhrase(picked[1])
+	if directionVerb(picked[1].Direction) != directionVerb(picked[0].Direction) {
+		second = directionVerb(picked[1].Direction) + " " + second
+	}
+	return subject + " " + first + " and " + second + "."
+}
+
+type rank struct {
+	severity, importance int
+	shift                float64
+}
+
+func headlineRank(it Item) rank { return rank{it.Severity.Rank(), importance(it.Category), it.shift} }
+
+func (a rank) beats(b rank) bool {
+	if a.severity != b.severity {
+		return a.severity > b.severity
+	}
+	if a.importance != b.importance {
+		return a.importance > b.importance
+	}
+	return a.shift > b.shift+0.05
+}
+
+func headlinePhrase(it Item) string {
+	if c, ok := CategoryByID(it.Category); ok {
+		return c.HeadlinePhrase(it.Evidence)
+	}
+	return it.Category
 }
 
 func directionVerb(d Direction) string {
 	switch d {
-	case DirectionIntroduced:
-		return "now covers"
-	case DirectionExpanded:
-		return "widens"
+	case DirectionIntroduced, DirectionExpanded:
+		return "now discloses"
 	case DirectionNarrowed:
 		return "narrows"
 	case DirectionRemoved:
-		return "no longer covers"
+		return "no longer mentions"
 	}
 	return "rewords"
 }

@@ -74,6 +74,8 @@ type Item struct {
 	Evidence    []string        `json:"evidence,omitempty"`
 	Confidence  float64         `json:"confidence"`
 	Regulations []RegulationRef `json:"regulations"`
+
+	shift float64 // how far the category's probability moved between the sentences
 }
 
 // RegulationRef cites one specific article or section.

@@ -19,14 +19,38 @@ type Category struct {
 	Definition string `json:"definition"`
 	// Regulations are ids into the regulation map.
 	Regulations []string `json:"regulations"`
-	// Phrase names the provision inside a headline ("now covers ...").
+	// Phrase names the provision inside a headline ("now discloses ...").
 	Phrase string `json:"phrase"`
+	// Phrases name it more precisely when the words that decided an item
+	// say more: the first rule whose fragment occurs in the evidence wins.
+	Phrases []PhraseRule `json:"phrases,omitempty"`
 	// Importance (1-10) orders categories when a headline must pick one.
 	Importance int `json:"importance"`
 	// Origin says whether the id comes from the labelled-data mapping or was
 	// added for alerts; Why justifies an added one.
 	Origin string `json:"origin"`
 	Why    string `json:"why,omitempty"`
+}
+
+// PhraseRule picks a headline phrase by the evidence of an item.
+type PhraseRule struct {
+	// When lists lower-case fragments; any of them in the evidence applies the rule.
+	When   []string `json:"when"`
+	Phrase string   `json:"phrase"`
+}
+
+// HeadlinePhrase names the category for a headline, as precisely as the
+// evidence allows.
+func (c Category) HeadlinePhrase(evidence []string) string {
+	ev := strings.ToLower(strings.Join(evidence, " "))
+	for _, r := range c.Phrases {
+		for _, w := range r.When {
+			if strings.Contains(ev, w) {
+				return r.Phrase
+			}
+		}
+	}
+	return c.Phrase
 }
 
 // Regulation is one specific article or section of a law.

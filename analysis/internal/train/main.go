@@ -1,14 +1,18 @@
 // Command train fits the logistic-regression part of the provision
-// classifier and writes analysis/data/model.json. It is a developer tool, not
-// part of the build: run it from the repository root after changing the
-// lexicon or the training data.
+// classifier, measures it by leaving whole documents out, and writes
+// analysis/data/model.json. It is a developer tool, not part of the build:
+// run it from the repository root after changing the lexicon or the data.
 //
-//	go run ./analysis/internal/train -labels ../shared/labels
+//	go run ./analysis/internal/train -labels ../shared/labels            # cross-validate, write the model
+//	go run ./analysis/internal/train -labels ../shared/labels -write=false # cross-validate only
+//	go run ./analysis/internal/train -cues                                 # which cues generalise across documents
+//	go run ./analysis/internal/train -eval ../shared/labels/*.jsonl        # the embedded classifier, as policybot eval
 //
 // Only openly licensed data trains shipped weights: CLAUDETTE (CC BY 4.0)
-// sentences and ToS;DR (CC BY-SA 3.0) quotes. OPP-115 is research-only: with
-// -study it is used to measure a model trained on it under document-level
-// cross-validation, and those weights are thrown away.
+// sentences and ToS;DR (CC BY-SA 3.0) quotes. OPP-115 is research-only: it
+// is read to measure the shipped classifier on privacy policies it never
+// learned from, and by -study to measure what a model trained on it would
+// reach (those weights are thrown away).
 package main
 
 import (
@@ -16,374 +20,312 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/policybot/policybot/analysis"
-	"github.com/policybot/policybot/analysis/internal/textfeat"
 )
 
-// trained are the categories the open data labels with real negatives
-// (CLAUDETTE); the rest stay lexicon-only.
-var trained = []string{
-	"arbitration_class_waiver", "policy_change", "termination_content_removal",
-	"governing_law_jurisdiction", "liability_limitation", "contract_by_use",
+// defaultTrained are the categories the open data labels with real
+// negatives (CLAUDETTE); the rest stay lexicon-only.
+const defaultTrained = "arbitration_class_waiver,policy_change,termination_content_removal,governing_law_jurisdiction,liability_limitation,contract_by_use"
+
+type options struct {
+	labels, lexicon, out string
+	write, study, cues   bool
+	ablate, dedupe       bool
+	cats                 []string
+	p                    params
+	tosdrPos, tosdrNeg   float64
+	errors, errSource    string
+	tosdrSkip            map[string]bool
 }
 
-type example struct {
-	doc    string // fold key
-	source string
-	text   string
-	keys   []string // feature keys
-	lex    []float64
-	gold   map[string]bool
-	weight float64
-	index  int
+// skippedCases are ToS;DR cases whose quotes are not positives of the
+// categories the mapping gives them: a "last updated" date says when a text
+// changed, not that the provider may change it, and neither CLAUDETTE nor
+// OPP-115 annotators label it so.
+var skippedCases = []string{
+	"There is a date of the last update of the terms",
+	"This service provides archives of their Terms of Service so that changes can be viewed over time",
 }
 
 func main() {
-	labels := flag.String("labels", "../shared/labels", "directory with claudette.jsonl, tosdr.jsonl (and opp115.jsonl for -study)")
-	out := flag.String("out", "analysis/data/model.json", "where to write the model")
-	epochs := flag.Int("epochs", 12, "passes over the training data")
-	l2 := flag.Float64("l2", 1e-4, "L2 penalty per example")
-	minCount := flag.Int("min-count", 2, "drop features seen fewer times")
-	study := flag.Bool("study", false, "also cross-validate a model trained on OPP-115 (never shipped)")
+	var o options
+	var cats string
+	flag.StringVar(&o.labels, "labels", "../shared/labels", "directory with claudette.jsonl, tosdr.jsonl and opp115.jsonl")
+	flag.StringVar(&o.lexicon, "lexicon", "analysis/data/lexicon.json", "lexicon to read (edits take effect without rebuilding)")
+	flag.StringVar(&o.out, "out", "analysis/data/model.json", "where to write the model")
+	flag.BoolVar(&o.write, "write", true, "fit on all data and write the model after cross-validation")
+	flag.BoolVar(&o.study, "study", false, "also cross-validate a model trained on OPP-115 (never shipped)")
+	flag.BoolVar(&o.cues, "cues", false, "report, per source, how each category scores when every document is read only with cues that also hit in other documents")
+	flag.StringVar(&o.errors, "errors", "", "print the cross-validated misses and false alarms of this category on CLAUDETTE")
+	flag.StringVar(&o.errSource, "source", "claudette", "with -errors and -cues: the source whose errors to print")
+	flag.BoolVar(&o.ablate, "ablate", false, "in cross-validation, read each fold with a lexicon that lacks the cues only its own documents justify")
+	flag.BoolVar(&o.dedupe, "dedupe", true, "count a sentence repeated in one company's documents once")
+	flag.Float64Var(&maxThreshold, "max-threshold", 0.75, "highest decision threshold a category may get")
+	flag.IntVar(&smooth, "smooth", 3, "smooth the F1 curve over this many 1/80 steps either side before picking a threshold")
+	flag.Float64Var(&lexFloor, "lex-floor", 0, "report a trained category whenever its lexicon score reaches this (0: never)")
 	evalOnly := flag.Bool("eval", false, "only evaluate the embedded classifier on the labels files named as arguments")
+	flag.StringVar(&cats, "cats", defaultTrained, "categories to train")
+	flag.Float64Var(&o.p.l2Word, "l2-word", 0.03, "L2 penalty on word and word-pair weights")
+	flag.Float64Var(&o.p.l2Cue, "l2-cue", 0.003, "L2 penalty on the weights of the category's own cues")
+	flag.Float64Var(&o.p.l2Cross, "l2-cross", 0.003, "L2 penalty on the weights of other categories' cues")
+	flag.Float64Var(&o.p.l2Lex, "l2-lex", 0.001, "L2 penalty on the weight of the category's own lexicon score")
+	flag.Float64Var(&o.p.l2Other, "l2-other", 0.03, "L2 penalty on the weights of other categories' lexicon scores")
+	flag.IntVar(&o.p.minOrgs, "min-orgs", 2, "a word feature must occur in this many training organisations")
+	flag.Float64Var(&o.p.posCap, "pos-cap", 4, "largest up-weighting of positives")
+	flag.BoolVar(&o.p.words, "words", false, "also use word and word-pair features (no gain under cross-validation; see the package comment)")
+	flag.BoolVar(&o.p.ownLex, "own-lex", false, "read only the category's own lexicon score: another category's score, rare in ToS sentences, would get weights no data checks")
+	flag.BoolVar(&o.p.ownCues, "own-cues", false, "read only the category's own cues and lexicon score (plus words)")
+	flag.IntVar(&o.p.iters, "iters", 150, "L-BFGS iterations")
+	flag.Float64Var(&o.tosdrPos, "tosdr-pos", 0.5, "weight of a ToS;DR quote as a positive of its categories")
+	flag.Float64Var(&o.tosdrNeg, "tosdr-neg", 0.1, "weight of a ToS;DR quote as a negative of the trained categories it is not filed under (0: unused)")
 	flag.Parse()
-	if *evalOnly {
-		if err := evalDefault(flag.Args()); err != nil {
-			fmt.Fprintln(os.Stderr, "train:", err)
-			os.Exit(1)
-		}
-		return
+	o.cats = strings.Split(cats, ",")
+	o.tosdrSkip = map[string]bool{}
+	for _, c := range skippedCases {
+		o.tosdrSkip[c] = true
 	}
-	if err := run(*labels, *out, *epochs, *l2, *minCount, *study); err != nil {
+	var err error
+	switch {
+	case *evalOnly:
+		err = evalDefault(flag.Args())
+	case o.cues:
+		err = cueReport(o)
+	default:
+		err = run(o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(labelsDir, out string, epochs int, l2 float64, minCount int, study bool) error {
+func run(o options) error {
+	start := time.Now()
 	mapping, err := analysis.Mapping()
 	if err != nil {
 		return err
 	}
-	lexOnly, err := analysis.NewClassifier(nil)
+	lexJSON, err := os.ReadFile(o.lexicon)
 	if err != nil {
 		return err
 	}
-	cats := lexOnly.Categories()
-	catIdx := map[string]int{}
-	for i, c := range cats {
-		catIdx[c] = i
+	lexOnly, err := analysis.NewClassifier(lexJSON, nil)
+	if err != nil {
+		return err
 	}
-	load := func(name string) ([]analysis.Record, error) {
-		f, err := os.Open(filepath.Join(labelsDir, name))
+	all := lexOnly.Categories()
+	claudette, err := loadRecords(o.labels, "claudette.jsonl")
+	if err != nil {
+		return err
+	}
+	tosdr, err := loadRecords(o.labels, "tosdr.jsonl")
+	if err != nil {
+		return err
+	}
+	recs := append(append([]analysis.Record(nil), claudette...), tosdr...)
+	cp := build(lexOnly, mapping, recs, func(analysis.Record) float64 { return 1 })
+	// A sentence repeated within one company's documents (Groupon's three
+	// near-identical Terms of Sale) counts once in all, so that the company
+	// with the longest terms does not set the model's habits.
+	copies := map[string]int{}
+	for _, r := range recs {
+		copies[orgKey(r.Doc)+"\x00"+r.Text]++
+	}
+	dup := func(e *example) float64 {
+		if !o.dedupe {
+			return 1
+		}
+		return 1 / float64(copies[orgKey(e.rec.Doc)+"\x00"+e.rec.Text])
+	}
+	usable := func(e *example, cat string) (float64, bool) {
+		switch e.rec.Source {
+		case "claudette":
+			return dup(e), true
+		case "tosdr":
+			// Positive-only labels: a quote says nothing about the cases
+			// it was not filed under, so as a negative it counts little.
+			for _, l := range e.rec.Labels {
+				if o.tosdrSkip[l] {
+					return 0, false
+				}
+			}
+			if e.gold[cat] {
+				return o.tosdrPos, true
+			}
+			return o.tosdrNeg, o.tosdrNeg > 0
+		}
+		return 0, false
+	}
+	view := func(int, map[int]bool) (foldView, error) { return foldView{cp, lexOnly}, nil }
+	if o.ablate {
+		// Cues are justified by labelled hits in documents of any source,
+		// OPP-115 included (reading it to write cues is allowed).
+		opp, err := loadRecords(o.labels, "opp115.jsonl")
 		if err != nil {
-			return nil, err
+			return err
 		}
-		defer f.Close()
-		return analysis.ReadRecords(f)
+		evCorpus := build(lexOnly, mapping, append(append([]analysis.Record(nil), recs...), opp...), func(analysis.Record) float64 { return 1 })
+		evidence, err := cueEvidenceOrgs(evCorpus, lexJSON)
+		if err != nil {
+			return err
+		}
+		view = func(f int, excluded map[int]bool) (foldView, error) {
+			orgs := map[int]bool{}
+			for o := range excluded {
+				orgs[evCorpus.orgIndex[cp.orgs[o]]] = true
+			}
+			lj, err := without(lexJSON, unjustifiedOutside(evCorpus, evidence, orgs))
+			if err != nil {
+				return foldView{}, err
+			}
+			c, err := analysis.NewClassifier(lj, nil)
+			if err != nil {
+				return foldView{}, err
+			}
+			return foldView{build(c, mapping, recs, func(analysis.Record) float64 { return 1 }), c}, nil
+		}
 	}
-	claudette, err := load("claudette.jsonl")
+	oof, foldOf, nFolds, views, err := crossValidate(cp, o.cats, o.p, all, usable, view)
 	if err != nil {
 		return err
 	}
-	tosdr, err := load("tosdr.jsonl")
-	if err != nil {
+	preds, thr := cvPredictions(cp, views, o.cats, oof, foldOf, nFolds, "claudette")
+	fmt.Printf("cross-validated: %d folds, each leaving out one CLAUDETTE company with its ToS;DR quotes (and ~1/%d of the other ToS;DR services);\n", nFolds, nFolds)
+	fmt.Printf("thresholds chosen on the other folds' out-of-fold CLAUDETTE predictions; params %+v tosdr-pos %g tosdr-neg %g\n", o.p, o.tosdrPos, o.tosdrNeg)
+	if err := analysis.WriteReport(os.Stdout, analysis.Score(recs, mapping, preds)); err != nil {
 		return err
 	}
-	mk := func(recs []analysis.Record, weight float64) []*example {
-		var exs []*example
-		for _, r := range recs {
-			gold := map[string]bool{}
-			for _, g := range mapping.Gold(r) {
-				gold[g] = true
-			}
-			exs = append(exs, &example{doc: strings.ToLower(r.Doc), source: r.Source, text: r.Text,
-				keys: featureKeys(r.Text), lex: lexOnly.LexiconScores(r.Text), gold: gold, weight: weight})
+	for _, c := range o.cats {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, t := range thr[c] {
+			lo, hi = math.Min(lo, t), math.Max(hi, t)
 		}
-		return exs
+		fmt.Printf("threshold %-28s %.3f..%.3f\n", c, lo, hi)
 	}
-	exs := append(mk(claudette, 1), mk(tosdr, 0.5)...)
-	for i, e := range exs {
-		e.index = i
+	if o.errors != "" {
+		printErrors(cp, preds, oof, o.errors, o.errSource)
 	}
-	slog.Info("examples", "claudette", len(claudette), "tosdr", len(tosdr))
-
-	// Document-level cross-validation: organisations are folds, so a ToS and
-	// its ToS;DR quotes are never split between train and test.
-	docs := map[string]bool{}
-	for _, e := range exs {
-		docs[e.doc] = true
+	slog.Info("cross-validation done", "took", time.Since(start).Round(time.Millisecond))
+	if !o.write {
+		return nil
 	}
-	var docList []string
-	for d := range docs {
-		docList = append(docList, d)
-	}
-	sort.Strings(docList)
-	const folds = 5
-	foldOf := map[string]int{}
-	// CLAUDETTE documents spread round-robin over folds first, so that every
-	// fold tests on two of the ten ToS.
-	k := 0
-	for _, d := range docList {
-		if isClaudetteDoc(d, claudette) {
-			foldOf[d] = k % folds
-			k++
-		}
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, d := range docList {
-		if _, ok := foldOf[d]; !ok {
-			foldOf[d] = rng.IntN(folds)
-		}
-	}
-	oof := make([]map[string]float64, len(exs)) // out-of-fold probability per trained category
-	for f := range folds {
-		var train []*example
-		for _, e := range exs {
-			if foldOf[e.doc] != f {
-				train = append(train, e)
-			}
-		}
-		m := fit(train, catIdx, epochs, l2, minCount, nil)
-		for _, e := range exs {
-			if foldOf[e.doc] == f {
-				oof[e.index] = m.predict(e, catIdx)
-			}
-		}
-	}
-	// Thresholds chosen on out-of-fold predictions of CLAUDETTE sentences.
+	final := map[string]*linear{}
 	thresholds := map[string]float64{}
-	for _, c := range trained {
-		best, bestF := 0.5, -1.0
-		for t := 0.2; t <= 0.9; t += 0.025 {
-			tp, fp, fn := 0, 0, 0
-			for _, e := range exs {
-				if e.source != "claudette" {
-					continue
-				}
-				p := oof[e.index][c] >= t
-				switch {
-				case p && e.gold[c]:
-					tp++
-				case p:
-					fp++
-				case e.gold[c]:
-					fn++
-				}
-			}
-			if f := 2 * float64(tp) / float64(2*tp+fp+fn); f > bestF {
-				best, bestF = t, f
-			}
-		}
-		thresholds[c] = math.Round(best*1000) / 1000
+	for _, c := range o.cats {
+		train := trainingSet(cp, c, usable, func(*example) bool { return true })
+		final[c] = fitCategory(cp, train, nil, c, o.p, all)
+		thresholds[c] = round(bestThreshold(cp, oof[c], c, "claudette", func(int) bool { return true }))
 	}
-	// Cross-validated figures: out-of-fold model scores with the chosen
-	// thresholds for trained categories, the lexicon for the rest.
-	byText := map[string][]string{}
-	for _, e := range exs {
-		var ids []string
-		for _, l := range lexOnly.Classify(e.text) {
-			if !contains(trained, l.Category) {
-				ids = append(ids, l.Category)
-			}
-		}
-		for _, c := range trained {
-			if oof[e.index][c] >= thresholds[c] {
-				ids = append(ids, c)
-			}
-		}
-		byText[e.source+"\x00"+e.text] = ids
+	m := export(cp, all, o.cats, final, thresholds)
+	b, err := analysis.MarshalModel(m)
+	if err != nil {
+		return err
 	}
-	var evalRecs []analysis.Record
-	evalRecs = append(evalRecs, claudette...)
-	evalRecs = append(evalRecs, tosdr...)
-	cur := ""
-	scores := analysis.Evaluate(evalRecs, mapping, func(text string) []string { return byText[cur+"\x00"+text] })
-	_ = scores
-	// Evaluate per source so the lookup key knows the source.
-	fmt.Println("cross-validated (5 document folds; thresholds tuned on out-of-fold CLAUDETTE predictions):")
-	for _, src := range []struct {
-		name string
-		recs []analysis.Record
-	}{{"claudette", claudette}, {"tosdr", tosdr}} {
-		cur = src.name
-		if err := analysis.WriteReport(os.Stdout, analysis.Evaluate(src.recs, mapping, func(text string) []string { return byText[cur+"\x00"+text] })); err != nil {
+	if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	slog.Info("wrote model", "path", o.out, "bytes", len(b), "features", len(m.Weights))
+	// The written model on data it never saw: OPP-115 privacy policies.
+	if opp, err := loadRecords(o.labels, "opp115.jsonl"); err == nil {
+		c, err := analysis.NewClassifier(lexJSON, m)
+		if err != nil {
+			return err
+		}
+		fmt.Println("\nwritten model on OPP-115 (never trained on):")
+		if err := analysis.WriteReport(os.Stdout, analysis.Evaluate(opp, mapping, labelsOf(c))); err != nil {
 			return err
 		}
 	}
-
-	final := fit(exs, catIdx, epochs, l2, minCount, thresholds)
-	b, err := analysis.MarshalModel(final.export(cats))
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	slog.Info("wrote model", "path", out, "bytes", len(b))
-	if study {
-		return studyOPP(labelsDir, load, mapping, lexOnly, epochs, l2, minCount)
+	if o.study {
+		return studyOPP(o, mapping, lexJSON)
 	}
 	return nil
 }
 
-func isClaudetteDoc(d string, recs []analysis.Record) bool {
-	for _, r := range recs {
-		if strings.ToLower(r.Doc) == d {
-			return true
+func labelsOf(c *analysis.Classifier) func(string) []string {
+	return func(text string) []string {
+		var ids []string
+		for _, l := range c.Classify(text) {
+			ids = append(ids, l.Category)
 		}
+		return ids
 	}
-	return false
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// featureKeys are the readable names of the hashed features textfeat uses.
-func featureKeys(text string) []string {
-	toks := textfeat.Tokens(text, nil)
-	keys := make([]string, 0, 2*len(toks))
-	seen := map[string]bool{}
-	for i, t := range toks {
-		k := "w:" + t.Stem
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-		if i > 0 {
-			k = "b:" + toks[i-1].Stem + " " + t.Stem
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
-	return keys
-}
-
-type model struct {
-	cats       []string
-	bias       map[string]float64
-	lexW       map[string]float64
-	w          map[string]map[string]float64 // category -> feature -> weight
-	thresholds map[string]float64
-}
-
-// fit trains one-vs-rest logistic regression with AdaGrad and L2, weighting
-// positives up so that rare clause types are not drowned by the many
-// sentences that say nothing unfair.
-func fit(exs []*example, catIdx map[string]int, epochs int, l2 float64, minCount int, thresholds map[string]float64) *model {
-	count := map[string]int{}
-	for _, e := range exs {
-		for _, k := range e.keys {
-			count[k]++
-		}
-	}
-	m := &model{cats: trained, bias: map[string]float64{}, lexW: map[string]float64{}, w: map[string]map[string]float64{}, thresholds: thresholds}
-	rng := rand.New(rand.NewPCG(7, 11))
-	order := make([]int, len(exs))
-	for i := range order {
-		order[i] = i
-	}
-	for _, c := range trained {
-		ci := catIdx[c]
-		pos := 0
-		for _, e := range exs {
-			if e.gold[c] {
-				pos++
-			}
-		}
-		posW := math.Sqrt(float64(len(exs)-pos) / float64(max(pos, 1)))
-		w := map[string]float64{}
-		g2 := map[string]float64{}
-		var b, lw, gb, glw float64 = -2, 0.5, 1e-8, 1e-8
-		const eta = 0.3
-		for range epochs {
-			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-			for _, i := range order {
-				e := exs[i]
-				z := b + lw*e.lex[ci]
-				for _, k := range e.keys {
-					z += w[k]
-				}
-				p := 1 / (1 + math.Exp(-z))
-				y := 0.0
-				sw := e.weight
-				if e.gold[c] {
-					y = 1
-					sw *= posW
-				}
-				g := (p - y) * sw
-				gb += g * g
-				b -= eta * g / math.Sqrt(gb)
-				gl := g*e.lex[ci] + l2*lw
-				glw += gl * gl
-				lw -= eta * gl / math.Sqrt(glw)
-				for _, k := range e.keys {
-					if count[k] < minCount {
-						continue
-					}
-					gk := g + l2*w[k]
-					g2[k] += gk * gk
-					w[k] -= eta * gk / math.Sqrt(g2[k]+1e-8)
-				}
-			}
-		}
-		m.bias[c], m.lexW[c], m.w[c] = b, lw, w
-	}
-	return m
-}
-
-func (m *model) predict(e *example, catIdx map[string]int) map[string]float64 {
-	out := map[string]float64{}
-	for _, c := range m.cats {
-		z := m.bias[c] + m.lexW[c]*e.lex[catIdx[c]]
-		for _, k := range e.keys {
-			z += m.w[c][k]
-		}
-		out[c] = 1 / (1 + math.Exp(-z))
-	}
-	return out
-}
-
-// export keeps the weights that matter (|w| >= 0.01), rounded, so the
-// embedded file stays small and diffs stay readable.
-func (m *model) export(all []string) *analysis.Model {
+// export keeps the weights that matter, rounded, so the embedded file stays
+// small and its diffs readable.
+func export(cp *corpus, all, cats []string, models map[string]*linear, thresholds map[string]float64) *analysis.Model {
 	am := &analysis.Model{
-		Note: "Logistic-regression weights over hashed word and bigram features plus the lexicon score, one model per category. " +
-			"Trained by analysis/internal/train on CLAUDETTE (CC BY 4.0) and ToS;DR (CC BY-SA 3.0) dev data; see NOTICE.md. No OPP-115 data was used.",
-		Categories: m.cats, Bias: map[string]float64{}, LexWeight: map[string]float64{}, Threshold: map[string]float64{},
-		Weights: map[string]map[string]float64{},
+		Note: "Logistic regression per category over the lexicon's cues and scores and hashed words and word pairs seen in at least " +
+			"a few organisations' documents. Trained by analysis/internal/train on CLAUDETTE (CC BY 4.0) and ToS;DR (CC BY-SA 3.0) dev data; " +
+			"see NOTICE.md. No OPP-115 data was used.",
+		Categories: cats, Bias: map[string]float64{}, Threshold: map[string]float64{}, Weights: map[string]map[string]float64{},
 	}
-	for _, c := range m.cats {
-		am.Bias[c] = round(m.bias[c])
-		am.LexWeight[c] = round(m.lexW[c])
-		if t, ok := m.thresholds[c]; ok {
-			am.Threshold[c] = t
+	put := func(key, cat string, w float64) {
+		if math.Abs(w) < 0.005 {
+			return
 		}
-		for k, w := range m.w[c] {
-			if math.Abs(w) < 0.01 {
-				continue
-			}
-			if am.Weights[k] == nil {
-				am.Weights[k] = map[string]float64{}
-			}
-			am.Weights[k][c] = round(w)
+		if am.Weights[key] == nil {
+			am.Weights[key] = map[string]float64{}
+		}
+		am.Weights[key][cat] = round(w)
+	}
+	for _, c := range cats {
+		m := models[c]
+		am.Bias[c] = round(m.bias)
+		am.Threshold[c] = thresholds[c]
+		for i, w := range m.lex {
+			put("l:"+all[i], c, w)
+		}
+		ids := make([]int32, 0, len(m.w))
+		for id := range m.w {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		for _, id := range ids {
+			put(cp.keys[id], c, m.w[id])
 		}
 	}
 	return am
 }
 
 func round(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+func printErrors(cp *corpus, preds [][]string, oof map[string][]float64, cat, source string) {
+	for i, e := range cp.examples {
+		if e.rec.Source != source {
+			continue
+		}
+		pred := false
+		for _, c := range preds[i] {
+			pred = pred || c == cat
+		}
+		if pred == e.gold[cat] {
+			continue
+		}
+		kind := "MISS "
+		if pred {
+			kind = "ALARM"
+		}
+		p := math.NaN()
+		if v, ok := oof[cat]; ok {
+			p = v[i]
+		}
+		text := e.rec.Text
+		if len(text) > 220 {
+			text = text[:220]
+		}
+		var cues []string
+		for _, f := range e.feats {
+			if k, ok := strings.CutPrefix(cp.keys[f], "c:"+cat+":"); ok {
+				cues = append(cues, k)
+			}
+		}
+		fmt.Printf("%s %-9s %.2f %s\n      cues: %s\n", kind, e.rec.Doc, p, text, strings.Join(cues, " ; "))
+	}
+}
