@@ -175,7 +175,15 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 		}()
 	}
 
-	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m, sched, adapters, routes...))
+	// Every chat is listed by /healthz from the start, "starting" until its
+	// Run begins.
+	chats := &chatStates{m: map[string]error{}}
+	for _, a := range adapters {
+		if a != bot.Adapter(con) {
+			chats.set(a.Name(), errChatStarting)
+		}
+	}
+	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m, sched, adapters, chats, routes...))
 	switch {
 	case err != nil && useConsole:
 		// Trying the bot in a terminal should not fail because a port is taken.
@@ -200,7 +208,17 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 		if a == bot.Adapter(con) {
 			continue // run below: its end of input ends a console session
 		}
-		spawn(a.Name()+" adapter", func(ctx context.Context) error { return a.Run(ctx, handler) })
+		spawn(a.Name()+" adapter", func(ctx context.Context) error {
+			chats.set(a.Name(), nil)
+			err := a.Run(ctx, handler)
+			if ctx.Err() == nil {
+				if err == nil {
+					err = errors.New("stopped while the bot runs")
+				}
+				chats.set(a.Name(), fmt.Errorf("not answering commands: %w", err))
+			}
+			return err
+		})
 	}
 	if opts.started != nil {
 		opts.started(&botParts{router: router, notifier: notifier, monitor: mon, scheduler: sched, console: con, httpAddr: addr})
@@ -255,11 +273,38 @@ func ensureCatalog(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	return nil
 }
 
+// errChatStarting is a chat's health until its adapter runs: its HTTP
+// endpoints answer 503 until then.
+var errChatStarting = errors.New("starting")
+
+// chatStates is whether each chat adapter's Run is going. A chat whose Run
+// ended while the bot runs (a refused token, a gateway that gave up) hears
+// no commands any more, and /healthz must say so.
+type chatStates struct {
+	mu sync.Mutex
+	m  map[string]error
+}
+
+func (c *chatStates) set(name string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[name] = err
+}
+
+// state reports whether name is a chat, and its state if so.
+func (c *chatStates) state(name string) (listed bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err, listed = c.m[name]
+	return listed, err
+}
+
 // newMux is the web server (package web): pages, feeds, JSON, /healthz and
 // /metrics, with the chat adapters' HTTP endpoints mounted by routes.
-// /healthz reports the store, the scheduler, and each adapter that can say
-// whether it is connected (a Health(ctx) error method).
-func newMux(m *Main, sched *monitor.Scheduler, adapters []bot.Adapter, routes ...func(*http.ServeMux)) http.Handler {
+// /healthz reports the store, the scheduler, every chat in chats (failing
+// while it starts or once its Run has ended), and what an adapter says of
+// its connection when it can (a Health(ctx) error method).
+func newMux(m *Main, sched *monitor.Scheduler, adapters []bot.Adapter, chats *chatStates, routes ...func(*http.ServeMux)) http.Handler {
 	srv := web.New(web.Options{
 		DB:        m.DB,
 		PublicURL: m.Config.PublicURL,
@@ -271,8 +316,15 @@ func newMux(m *Main, sched *monitor.Scheduler, adapters []bot.Adapter, routes ..
 				checks["scheduler"] = errors.New("scheduler not running")
 			}
 			for _, a := range adapters {
+				listed, err := chats.state(a.Name())
+				if err != nil {
+					checks[a.Name()] = err
+					continue
+				}
 				if hc, ok := a.(interface{ Health(context.Context) error }); ok {
 					checks[a.Name()] = hc.Health(ctx)
+				} else if listed {
+					checks[a.Name()] = nil
 				}
 			}
 			return checks
