@@ -59,14 +59,16 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			a.refuse(w, r, http.StatusUnauthorized, "bad signature")
 			return
 		}
+		// Before the replay check: a request turned away while starting has
+		// not been handled, so Slack's retry of it must not count as a replay.
+		if a.handler.Load() == nil {
+			http.Error(w, "policybot is starting; try again in a moment", http.StatusServiceUnavailable)
+			return
+		}
 		// Hex decodes either case, so the same signature can be written two
 		// ways: remember it in one.
 		if a.replays.Seen(strings.ToLower(strings.TrimSpace(r.Header.Get("X-Slack-Signature"))), a.opts.Now()) {
 			a.refuse(w, r, http.StatusUnauthorized, "replayed signature")
-			return
-		}
-		if a.handler.Load() == nil {
-			http.Error(w, "policybot is starting; try again in a moment", http.StatusServiceUnavailable)
 			return
 		}
 		next(w, r, body)
