@@ -302,3 +302,43 @@ func TestCheckBlockedPageIsAFailureWithRetryAfter(t *testing.T) {
 		t.Errorf("next check %v ignores Retry-After: 7200", doc.NextCheckAt)
 	}
 }
+
+// An extractor upgrade re-reads the stored snapshot before comparing: the
+// difference is recorded as a technical version that never alerts, and the
+// capture that follows compares like with like.
+func TestExtractorUpgradeIsTechnicalNotAnAlert(t *testing.T) {
+	ctx := context.Background()
+	ps := newPolicyServer(t)
+	rec := &alertRecorder{}
+	db, m, docID := setup(t, ps.srv.URL+"/about/privacy", rec)
+	ps.serve(200, readFixture(t, "005-2026-05-07.html"), "")
+	if r, err := m.Check(ctx, docID); err != nil || r.Outcome != store.OutcomeFirst {
+		t.Fatalf("first: %+v %v", r, err)
+	}
+	// Make the stored version look like an older extractor's output.
+	v, err := db.LatestVersion(ctx, docID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RewriteVersionForTest(ctx, v.ID, strings.Replace(v.Text, "Personal Data", "personal data", 3)+"\n\nSkip to main content", "0"); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := m.Check(ctx, docID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != store.OutcomeUnchanged {
+		t.Fatalf("after an extractor upgrade the unchanged page must verify, got %+v", r)
+	}
+	if len(rec.alerts) != 0 {
+		t.Fatalf("an extractor upgrade alerted: %+v", rec.alerts)
+	}
+	if len(rec.kinds) != 1 || rec.kinds[0] != store.KindTechnical {
+		t.Fatalf("changes recorded = %v, want one technical", rec.kinds)
+	}
+	latest, _ := db.LatestVersion(ctx, docID)
+	if !latest.Technical || latest.ID == v.ID {
+		t.Fatalf("latest version %d technical=%v, want a new technical version", latest.ID, latest.Technical)
+	}
+}

@@ -305,3 +305,15 @@ func (db *DB) MarkExtractorVersion(ctx context.Context, versionID uint, ev strin
 	}
 	return nil
 }
+
+// RewriteVersionForTest replaces a version's text and extractor version, as
+// if an older extractor had produced it. Tests of re-extraction use it; the
+// product never rewrites a version.
+func (db *DB) RewriteVersionForTest(ctx context.Context, versionID uint, text, extractorVersion string) error {
+	err := db.with(ctx).Model(&Version{}).Where("id = ?", versionID).
+		Updates(map[string]any{"text": text, "sha256": SHA256([]byte(text)), "extractor_version": extractorVersion}).Error
+	if err != nil {
+		return fmt.Errorf("store: rewrite version %d: %w", versionID, err)
+	}
+	return nil
+}

@@ -64,14 +64,19 @@ func (m *Main) resolvePlatform(ctx context.Context, mon *monitor.Monitor, query 
 	}
 	cat := catalog.Builtin()
 	slug := catalog.Slug(query)
-	if cp, ok := cat.Lookup(query); ok {
+	cp, inCatalog := cat.Lookup(query)
+	if inCatalog {
 		slug = cp.Slug
-		// Import refreshes the declaration but keeps monitoring state.
+	}
+	p, err := m.DB.PlatformBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) && inCatalog {
+		// First time here: take the platform from the catalog. A platform the
+		// store already has keeps its declaration (`catalog import` refreshes it).
 		if _, err := catalog.Import(ctx, m.DB, []catalog.Platform{cp}); err != nil {
 			return nil, err
 		}
+		p, err = m.DB.PlatformBySlug(ctx, slug)
 	}
-	p, err := m.DB.PlatformBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
 		msg := fmt.Sprintf("unknown platform %q", query)
 		if s := cat.Suggest(query, 3); len(s) > 0 {
