@@ -43,7 +43,10 @@ type Classifier struct {
 	weakCap    float64
 	fallback   int // category given to text nothing else claims; -1 none
 	weights    map[uint64][]catWeight
-	pool       sync.Pool
+	// wordFeatures says whether the model weighs words and word pairs; when
+	// it reads only cues, hashing every word would be wasted.
+	wordFeatures bool
+	pool         sync.Pool
 }
 
 // cue is one phrase pattern of the lexicon: a sequence of slots, each a set
@@ -229,6 +232,9 @@ func newClassifier(lex lexicon, m *Model) (*Classifier, error) {
 					c.lexWeight[ci][li] = w
 				}
 				continue
+			}
+			if strings.HasPrefix(key, "w:") || strings.HasPrefix(key, "b:") {
+				c.wordFeatures = true
 			}
 			h := FeatureHash(key)
 			for name, w := range ws {
@@ -488,7 +494,10 @@ func (c *Classifier) score(text string, s *scratch) []float64 {
 	c.lexicon(text, s)
 	s.lin = resize(s.lin, n)
 	if len(c.weights) > 0 {
-		s.feats = textfeat.Features(s.toks, s.feats[:0])
+		s.feats = s.feats[:0]
+		if c.wordFeatures {
+			s.feats = textfeat.Features(s.toks, s.feats)
+		}
 		for _, ci := range s.hits {
 			s.feats = append(s.feats, c.cues[ci].feature)
 		}

@@ -106,8 +106,14 @@ var (
 // become spaces. The classifier reads this, so URLs do not count as words.
 func cleanInline(s string) string {
 	s = lineBreaks.Replace(s)
-	s = mdLink.ReplaceAllString(s, "$1")
-	s = mdMarks.ReplaceAllString(s, "")
+	// The regular expressions are the slow part of reading a diff; most
+	// sentences have neither links nor emphasis.
+	if strings.Contains(s, "](") {
+		s = mdLink.ReplaceAllString(s, "$1")
+	}
+	if strings.ContainsAny(s, "*_`") {
+		s = mdMarks.ReplaceAllString(s, "")
+	}
 	s = strings.ReplaceAll(s, "|", " ")
 	if m := listItem.FindStringIndex(s); m != nil && m[0] == 0 {
 		s = s[m[1]:]

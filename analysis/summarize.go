@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -41,11 +42,26 @@ func (c *Classifier) Summarize(platform, document string, d diff.Result) ChangeS
 	for ei, e := range edits {
 		switch e.Op {
 		case diff.OpAdded:
-			news = append(news, sentencesOf(e.After, e.Section, ei)...)
+			news = append(news, withNorms(sentencesOf(e.After, e.Section, ei))...)
 		case diff.OpRemoved:
-			olds = append(olds, sentencesOf(e.Before, e.Section, ei)...)
+			olds = append(olds, withNorms(sentencesOf(e.Before, e.Section, ei))...)
 		case diff.OpModified:
 			b, a := sentencesOf(e.Before, e.Section, ei), sentencesOf(e.After, e.Section, ei)
+			// Most sentences of a modified block are untouched: drop the
+			// identical ones before comparing words.
+			bt, at := map[string]bool{}, map[string]bool{}
+			for _, x := range b {
+				bt[x.text] = true
+			}
+			for _, x := range a {
+				at[x.text] = true
+			}
+			b, a = without(b, at), without(a, bt)
+			for _, xs := range [][]changedSentence{b, a} {
+				for i := range xs {
+					xs[i].norm = normWords(xs[i].text)
+				}
+			}
 			bn, an := map[string]int{}, map[string]int{}
 			for _, x := range b {
 				bn[x.norm]++
@@ -63,6 +79,13 @@ func (c *Classifier) Summarize(platform, document string, d diff.Result) ChangeS
 					news = append(news, x)
 				}
 			}
+		}
+	}
+	// Only the changed sentences are compared word by word.
+	vocab := map[string]int32{}
+	for _, xs := range [][]changedSentence{olds, news} {
+		for i := range xs {
+			xs[i].stems = stemIDs(xs[i].text, vocab)
 		}
 	}
 	// Sentences found on both sides only moved.
@@ -84,7 +107,7 @@ func (c *Classifier) Summarize(platform, document string, d diff.Result) ChangeS
 			if used[i] || b.norm == "" || newNorm[b.norm] {
 				continue
 			}
-			sim := jaccardSets(a.stems, b.stems)
+			sim := jaccardIDs(a.stems, b.stems)
 			if b.edit == a.edit {
 				sim += 0.15 // same block: likelier the same sentence
 			}
@@ -138,23 +161,74 @@ func (c *Classifier) Summarize(platform, document string, d diff.Result) ChangeS
 // reads it.
 type changedSentence struct {
 	text, section, norm string
-	stems               map[string]bool
+	stems               []int32 // distinct word stems, as sorted ids
 	edit                int
 }
 
+// sentencesOf splits a block into sentences, without their comparison keys.
 func sentencesOf(block, section string, edit int) []changedSentence {
 	var out []changedSentence
 	block = lineBreaks.Replace(block)
 	for _, sp := range Sentences(block) {
-		raw := block[sp.Start:sp.End]
-		text := cleanInline(raw)
-		stems := map[string]bool{}
-		for _, t := range textfeat.Tokens(text, nil) {
-			stems[t.Stem] = true
-		}
-		out = append(out, changedSentence{text: text, section: section, norm: normSentence(raw), stems: stems, edit: edit})
+		out = append(out, changedSentence{text: cleanInline(block[sp.Start:sp.End]), section: section, edit: edit})
 	}
 	return out
+}
+
+func withNorms(xs []changedSentence) []changedSentence {
+	for i := range xs {
+		xs[i].norm = normWords(xs[i].text)
+	}
+	return xs
+}
+
+// without drops the sentences whose text is in drop.
+func without(xs []changedSentence, drop map[string]bool) []changedSentence {
+	out := xs[:0]
+	for _, x := range xs {
+		if !drop[x.text] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// stemIDs returns the distinct stems of text as sorted ids in vocab.
+func stemIDs(text string, vocab map[string]int32) []int32 {
+	toks := textfeat.Tokens(text, nil)
+	ids := make([]int32, 0, len(toks))
+	for _, t := range toks {
+		id, ok := vocab[t.Stem]
+		if !ok {
+			id = int32(len(vocab))
+			vocab[t.Stem] = id
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// jaccardIDs is the Jaccard similarity of two sorted id sets.
+func jaccardIDs(a, b []int32) float64 {
+	inter, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			inter++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	union := len(a) + len(b) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
 }
 
 // sentenceItems reports every provision of a sentence that appeared or
@@ -223,6 +297,7 @@ func (c *Classifier) pair(section, before, after string) []Item {
 	li, ld := labelSet(c.provisionLabels(ins)), labelSet(c.provisionLabels(del))
 	negIns, negDel := hasNegation(ins), hasNegation(del)
 	var items []Item
+	var normBefore, normAfter string
 	cats := map[string]bool{}
 	for k := range la {
 		cats[k] = true
@@ -256,8 +331,11 @@ func (c *Classifier) pair(section, before, after string) []Item {
 			// Both versions carry the provision: it widened if the inserted
 			// words bring a cue the old sentence did not have, narrowed if
 			// the deleted words took away a cue the new one lacks.
-			gained := newCues(c.cueEvidence(ins, cat), before)
-			lost := newCues(c.cueEvidence(del, cat), after)
+			if normBefore == "" {
+				normBefore, normAfter = normWords(before), normWords(after)
+			}
+			gained := newCues(c.cueEvidence(ins, cat), normBefore)
+			lost := newCues(c.cueEvidence(del, cat), normAfter)
 			switch {
 			case len(gained) > 0 && len(lost) == 0:
 				dir, l = DirectionExpanded, withEvidence(inA, gained)
@@ -298,9 +376,10 @@ func (c *Classifier) pair(section, before, after string) []Item {
 	return items
 }
 
-// newCues returns the evidence phrases that do not occur in other.
+// newCues returns the evidence phrases that do not occur in other, a
+// sentence already through normWords.
 func newCues(evidence []string, other string) []string {
-	o := " " + normSentence(other)
+	o := " " + other
 	var out []string
 	for _, e := range evidence {
 		if k := normSentence(e); k != "" && !strings.Contains(o, " "+k) {
@@ -425,9 +504,12 @@ func isNumberOrMonth(s string) bool {
 
 // normSentence is the comparison key of a sentence: its words, lower-cased,
 // without punctuation, markup, numbers or month names.
-func normSentence(s string) string {
+func normSentence(s string) string { return normWords(cleanInline(s)) }
+
+// normWords is normSentence of text already without markup.
+func normWords(text string) string {
 	var b strings.Builder
-	for _, t := range textfeat.Tokens(cleanInline(s), nil) {
+	for _, t := range textfeat.Tokens(text, nil) {
 		if isNumberOrMonth(t.Stem) {
 			continue
 		}
@@ -435,20 +517,6 @@ func normSentence(s string) string {
 		b.WriteByte(' ')
 	}
 	return b.String()
-}
-
-func jaccardSets(sa, sb map[string]bool) float64 {
-	inter := 0
-	for k := range sa {
-		if sb[k] {
-			inter++
-		}
-	}
-	union := len(sa) + len(sb) - inter
-	if union == 0 {
-		return 0
-	}
-	return float64(inter) / float64(union)
 }
 
 // mergeItems keeps one item per category, direction and sentence pair.

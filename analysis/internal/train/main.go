@@ -3,16 +3,31 @@
 // analysis/data/model.json. It is a developer tool, not part of the build:
 // run it from the repository root after changing the lexicon or the data.
 //
-//	go run ./analysis/internal/train -labels ../shared/labels            # cross-validate, write the model
-//	go run ./analysis/internal/train -labels ../shared/labels -write=false # cross-validate only
-//	go run ./analysis/internal/train -cues                                 # which cues generalise across documents
-//	go run ./analysis/internal/train -eval ../shared/labels/*.jsonl        # the embedded classifier, as policybot eval
+//	go run ./analysis/internal/train                 # cross-validate, write the model, score it on OPP-115
+//	go run ./analysis/internal/train -write=false -ablate
+//	                                                  # cross-validate with each fold's own cues taken out
+//	go run ./analysis/internal/train -cues            # does each document need cues only it justifies?
+//	go run ./analysis/internal/train -study           # what a model trained on OPP-115 would reach (not shipped)
+//	go run ./analysis/internal/train -eval ../shared/labels/*.jsonl
+//
+// Cross-validation leaves one CLAUDETTE company out at a time, with that
+// company's ToS;DR quotes (Dropbox's ToS and Dropbox's ToS;DR points are
+// one organisation), and picks each fold's thresholds on the other folds'
+// out-of-fold predictions. With -ablate, each fold also loses the lexicon
+// cues that only its own documents justify, which estimates how much of the
+// score is owed to having read those documents while writing cues.
+//
+// What the model reads: the cues the lexicon found (one feature each, so a
+// cue that misleads on real text gets a small or negative weight) and the
+// categories' lexicon scores. Hashed words and word pairs (-words) gave no
+// gain under cross-validation on the dev data, so the shipped model leaves
+// them out and stays small and explainable.
 //
 // Only openly licensed data trains shipped weights: CLAUDETTE (CC BY 4.0)
 // sentences and ToS;DR (CC BY-SA 3.0) quotes. OPP-115 is research-only: it
 // is read to measure the shipped classifier on privacy policies it never
-// learned from, and by -study to measure what a model trained on it would
-// reach (those weights are thrown away).
+// learned from, to justify cues in -cues and -ablate, and by -study; no
+// weight or threshold comes from it.
 package main
 
 import (
