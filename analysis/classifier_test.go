@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,4 +215,44 @@ func TestEvaluateDevFloors(t *testing.T) {
 		}
 	}
 	t.Logf("\n%s", strings.Join(tail, "\n"))
+}
+
+func TestCueGrammar(t *testing.T) {
+	lex := func(cues ...string) []byte {
+		b, err := json.Marshal(map[string]any{"strong_weight": 2.5, "offset": 2.0,
+			"categories": map[string]any{"termination_content_removal": map[string]any{"strong": cues}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	tests := []struct {
+		cue, text string
+		want      bool
+	}{
+		{"may|can ~3 terminat*|suspend*", "We may at any time terminate your account.", true},
+		{"may|can ~3 terminat*|suspend*", "We may, at our sole discretion, suspend it.", false}, // five words apart
+		{"may|can ~6 terminat*|suspend*", "We may, at our sole discretion, suspend it.", true},
+		{"agree* to_be_bound", "You are agreeing to be bound by these Terms.", true}, // prefix meets the stem "agre"
+		{"take_down|remov* ~2 content", "We may take down content.", true},
+		{"take_down|remov* ~2 content", "We may take it down; content stays.", false},
+		{"may ~6 terminat*", "You may leave. We terminate accounts of repeat infringers.", false}, // not across a sentence
+		{"may ~6 terminat*", "Visit www.example.com where we may terminate nothing.", true},       // a dot in a URL is no end
+		{"opt out", "You can opt-out at any time.", true},
+	}
+	for _, tt := range tests {
+		c, err := NewClassifier(lex(tt.cue), nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.cue, err)
+		}
+		got := len(c.cueEvidence(tt.text, "termination_content_removal")) > 0
+		if got != tt.want {
+			t.Errorf("cue %q on %q: match %v, want %v", tt.cue, tt.text, got, tt.want)
+		}
+	}
+	for _, bad := range [][]string{{"opt out", "opt-out"}, {"~2 start"}, {"end ~2"}, {"a ~13 b"}, {"ab* c"}} {
+		if _, err := NewClassifier(lex(bad...), nil); err == nil {
+			t.Errorf("lexicon %q accepted", bad)
+		}
+	}
 }

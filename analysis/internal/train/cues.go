@@ -182,7 +182,7 @@ func cueReport(o options) error {
 		}
 	}
 	if o.errors != "" {
-		printErrors(cp, fullPreds, nil, o.errors, o.errSource)
+		printErrors(os.Stdout, cp, fullPreds, nil, o.errors, o.errSource)
 		return nil
 	}
 	fs, as := analysis.Score(recs, mapping, fullPreds), analysis.Score(recs, mapping, ablated)

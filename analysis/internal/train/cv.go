@@ -113,7 +113,6 @@ func trainingSet(cp *corpus, cat string, usable func(e *example, cat string) (fl
 var (
 	minThreshold, maxThreshold = 0.15, 0.75
 	smooth                     = 3
-	lexFloor                   = 0.0 // a category whose lexicon score reaches this is reported whatever the model says (0: never)
 )
 
 // bestThreshold picks the probability cut with the best F1 over the given
@@ -186,10 +185,6 @@ func cvPredictions(cp *corpus, views []foldView, cats []string, oof map[string][
 			thr[c][f] = bestThreshold(cp, oof[c], c, thresholdSource, func(i int) bool { return foldOf[cp.examples[i].org] != f })
 		}
 	}
-	catIndex := map[string]int{}
-	for i, c := range views[0].lexOnly.Categories() {
-		catIndex[c] = i
-	}
 	preds := make([][]string, len(cp.examples))
 	for i, e := range cp.examples {
 		var ids []string
@@ -200,12 +195,10 @@ func cvPredictions(cp *corpus, views []foldView, cats []string, oof map[string][
 				fallback = l.Category == "notice_contact_other" && l.Evidence == nil
 			}
 		}
-		for ci, c := range cats {
-			p := oof[c][i]
-			if !math.IsNaN(p) && (p >= thr[c][foldOf[e.org]] || lexFloor > 0 && views[foldOf[e.org]].cp.examples[i].lex[catIndex[c]] >= lexFloor) {
+		for _, c := range cats {
+			if p := oof[c][i]; !math.IsNaN(p) && p >= thr[c][foldOf[e.org]] {
 				ids = append(ids, c)
 			}
-			_ = ci
 		}
 		if fallback && len(ids) > 1 {
 			// The lexicon gave the fallback only because it found nothing;

@@ -15,8 +15,6 @@ type params struct {
 	minOrgs int     // a word feature must occur in at least this many training organisations
 	posCap  float64 // positives are weighted up to balance classes, by at most this factor
 	words   bool    // use words and word pairs at all
-	ownCues bool    // read only the category's own cues and lexicon score
-	ownLex  bool    // read only the category's own lexicon score (cues of every category still count)
 	iters   int
 }
 
@@ -44,12 +42,6 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // category on the given examples, by L-BFGS on the full batch.
 func fitCategory(cp *corpus, train []*example, excluded map[int]bool, cat string, p params, lexCats []string) *linear {
 	nLex := len(lexCats)
-	lexMask := make([]float64, nLex)
-	for i, c := range lexCats {
-		if !p.ownCues && !p.ownLex || c == cat {
-			lexMask[i] = 1
-		}
-	}
 	// Features allowed: cue features always (they are written by hand, not
 	// learned), word features only when seen in enough organisations, so a
 	// company's name or house style cannot be learned.
@@ -64,10 +56,6 @@ func fitCategory(cp *corpus, train []*example, excluded map[int]bool, cat string
 			}
 			key := cp.keys[f]
 			cue := strings.HasPrefix(key, "c:")
-			if cue && p.ownCues && !strings.HasPrefix(key, "c:"+cat+":") {
-				local[f] = -1
-				continue
-			}
 			if !cue && (!p.words || cp.orgsOf[f].countExcept(excluded) < p.minOrgs) {
 				local[f] = -1
 				continue
@@ -113,7 +101,7 @@ func fitCategory(cp *corpus, train []*example, excluded map[int]bool, cat string
 		for k, e := range train {
 			z := x[0]
 			for i, v := range e.lex {
-				z += x[1+i] * v * lexMask[i]
+				z += x[1+i] * v
 			}
 			for _, li := range exLoc[k] {
 				z += x[1+nLex+int(li)]
@@ -132,7 +120,7 @@ func fitCategory(cp *corpus, train []*example, excluded map[int]bool, cat string
 			d := s * (sigmoid(z) - y)
 			g[0] += d
 			for i, v := range e.lex {
-				g[1+i] += d * v * lexMask[i]
+				g[1+i] += d * v
 			}
 			for _, li := range exLoc[k] {
 				g[1+nLex+int(li)] += d
@@ -165,9 +153,6 @@ func fitCategory(cp *corpus, train []*example, excluded map[int]bool, cat string
 	x[0] = math.Log(math.Max(pos*posW, 1e-3) / math.Max(total-pos, 1e-3))
 	lbfgs(loss, x, p.iters)
 	m := &linear{bias: x[0], lex: append([]float64(nil), x[1:1+nLex]...), w: map[int32]float64{}}
-	for i := range m.lex {
-		m.lex[i] *= lexMask[i]
-	}
 	for i, id := range ids {
 		if w := x[1+nLex+i]; w != 0 {
 			m.w[id] = w

@@ -33,6 +33,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -67,43 +68,52 @@ var skippedCases = []string{
 	"This service provides archives of their Terms of Service so that changes can be viewed over time",
 }
 
-func main() {
-	var o options
-	var cats string
-	flag.StringVar(&o.labels, "labels", "../shared/labels", "directory with claudette.jsonl, tosdr.jsonl and opp115.jsonl")
-	flag.StringVar(&o.lexicon, "lexicon", "analysis/data/lexicon.json", "lexicon to read (edits take effect without rebuilding)")
-	flag.StringVar(&o.out, "out", "analysis/data/model.json", "where to write the model")
-	flag.BoolVar(&o.write, "write", true, "fit on all data and write the model after cross-validation")
-	flag.BoolVar(&o.study, "study", false, "also cross-validate a model trained on OPP-115 (never shipped)")
-	flag.BoolVar(&o.cues, "cues", false, "report, per source, how each category scores when every document is read only with cues that also hit in other documents")
-	flag.StringVar(&o.errors, "errors", "", "print the cross-validated misses and false alarms of this category on CLAUDETTE")
-	flag.StringVar(&o.errSource, "source", "claudette", "with -errors and -cues: the source whose errors to print")
-	flag.BoolVar(&o.ablate, "ablate", false, "in cross-validation, read each fold with a lexicon that lacks the cues only its own documents justify")
-	flag.BoolVar(&o.dedupe, "dedupe", true, "count a sentence repeated in one company's documents once")
-	flag.Float64Var(&maxThreshold, "max-threshold", 0.75, "highest decision threshold a category may get")
-	flag.IntVar(&smooth, "smooth", 3, "smooth the F1 curve over this many 1/80 steps either side before picking a threshold")
-	flag.Float64Var(&lexFloor, "lex-floor", 0, "report a trained category whenever its lexicon score reaches this (0: never)")
-	evalOnly := flag.Bool("eval", false, "only evaluate the embedded classifier on the labels files named as arguments")
-	flag.StringVar(&cats, "cats", defaultTrained, "categories to train")
-	flag.Float64Var(&o.p.l2Word, "l2-word", 0.03, "L2 penalty on word and word-pair weights")
-	flag.Float64Var(&o.p.l2Cue, "l2-cue", 0.003, "L2 penalty on the weights of the category's own cues")
-	flag.Float64Var(&o.p.l2Cross, "l2-cross", 0.003, "L2 penalty on the weights of other categories' cues")
-	flag.Float64Var(&o.p.l2Lex, "l2-lex", 0.001, "L2 penalty on the weight of the category's own lexicon score")
-	flag.Float64Var(&o.p.l2Other, "l2-other", 0.03, "L2 penalty on the weights of other categories' lexicon scores")
-	flag.IntVar(&o.p.minOrgs, "min-orgs", 2, "a word feature must occur in this many training organisations")
-	flag.Float64Var(&o.p.posCap, "pos-cap", 4, "largest up-weighting of positives")
-	flag.BoolVar(&o.p.words, "words", false, "also use word and word-pair features (no gain under cross-validation; see the package comment)")
-	flag.BoolVar(&o.p.ownLex, "own-lex", false, "read only the category's own lexicon score: another category's score, rare in ToS sentences, would get weights no data checks")
-	flag.BoolVar(&o.p.ownCues, "own-cues", false, "read only the category's own cues and lexicon score (plus words)")
-	flag.IntVar(&o.p.iters, "iters", 150, "L-BFGS iterations")
-	flag.Float64Var(&o.tosdrPos, "tosdr-pos", 0.5, "weight of a ToS;DR quote as a positive of its categories")
-	flag.Float64Var(&o.tosdrNeg, "tosdr-neg", 0.1, "weight of a ToS;DR quote as a negative of the trained categories it is not filed under (0: unused)")
-	flag.Parse()
-	o.cats = strings.Split(cats, ",")
-	o.tosdrSkip = map[string]bool{}
+// defaultOptions are the settings the shipped model was trained with.
+func defaultOptions() options {
+	o := options{
+		labels: "../shared/labels", lexicon: "analysis/data/lexicon.json", out: "analysis/data/model.json",
+		write: true, dedupe: true, errSource: "claudette",
+		cats: strings.Split(defaultTrained, ","),
+		p: params{l2Word: 0.03, l2Cue: 0.003, l2Cross: 0.003, l2Lex: 0.001, l2Other: 0.03, minOrgs: 2, posCap: 4,
+			iters: 150},
+		tosdrPos: 0.5, tosdrNeg: 0.1, tosdrSkip: map[string]bool{},
+	}
 	for _, c := range skippedCases {
 		o.tosdrSkip[c] = true
 	}
+	return o
+}
+
+func main() {
+	o := defaultOptions()
+	cats := strings.Join(o.cats, ",")
+	flag.StringVar(&o.labels, "labels", o.labels, "directory with claudette.jsonl, tosdr.jsonl and opp115.jsonl")
+	flag.StringVar(&o.lexicon, "lexicon", o.lexicon, "lexicon to read (edits take effect without rebuilding)")
+	flag.StringVar(&o.out, "out", o.out, "where to write the model")
+	flag.BoolVar(&o.write, "write", o.write, "fit on all data and write the model after cross-validation")
+	flag.BoolVar(&o.study, "study", false, "also cross-validate a model trained on OPP-115 (never shipped)")
+	flag.BoolVar(&o.cues, "cues", false, "report, per source, how each category scores when every document is read only with cues that also hit in other documents")
+	flag.StringVar(&o.errors, "errors", "", "print the misses and false alarms of this category (cross-validated; with -cues, of the lexicon)")
+	flag.StringVar(&o.errSource, "source", o.errSource, "with -errors: the source whose errors to print")
+	flag.BoolVar(&o.ablate, "ablate", false, "in cross-validation, read each fold with a lexicon that lacks the cues only its own documents justify")
+	flag.BoolVar(&o.dedupe, "dedupe", o.dedupe, "count a sentence repeated in one company's documents once")
+	flag.Float64Var(&maxThreshold, "max-threshold", maxThreshold, "highest decision threshold a category may get")
+	flag.IntVar(&smooth, "smooth", smooth, "smooth the F1 curve over this many 1/80 steps either side before picking a threshold")
+	evalOnly := flag.Bool("eval", false, "only evaluate the embedded classifier on the labels files named as arguments")
+	flag.StringVar(&cats, "cats", cats, "categories to train")
+	flag.Float64Var(&o.p.l2Word, "l2-word", o.p.l2Word, "L2 penalty on word and word-pair weights")
+	flag.Float64Var(&o.p.l2Cue, "l2-cue", o.p.l2Cue, "L2 penalty on the weights of the category's own cues")
+	flag.Float64Var(&o.p.l2Cross, "l2-cross", o.p.l2Cross, "L2 penalty on the weights of other categories' cues")
+	flag.Float64Var(&o.p.l2Lex, "l2-lex", o.p.l2Lex, "L2 penalty on the weight of the category's own lexicon score")
+	flag.Float64Var(&o.p.l2Other, "l2-other", o.p.l2Other, "L2 penalty on the weights of other categories' lexicon scores: rare in ToS sentences, they would otherwise get weights no data checks")
+	flag.IntVar(&o.p.minOrgs, "min-orgs", o.p.minOrgs, "a word feature must occur in this many training organisations")
+	flag.Float64Var(&o.p.posCap, "pos-cap", o.p.posCap, "largest up-weighting of positives")
+	flag.BoolVar(&o.p.words, "words", o.p.words, "also use word and word-pair features (no gain under cross-validation; see the package comment)")
+	flag.IntVar(&o.p.iters, "iters", o.p.iters, "L-BFGS iterations")
+	flag.Float64Var(&o.tosdrPos, "tosdr-pos", o.tosdrPos, "weight of a ToS;DR quote as a positive of its categories")
+	flag.Float64Var(&o.tosdrNeg, "tosdr-neg", o.tosdrNeg, "weight of a ToS;DR quote as a negative of the trained categories it is not filed under (0: unused)")
+	flag.Parse()
+	o.cats = strings.Split(cats, ",")
 	var err error
 	switch {
 	case *evalOnly:
@@ -111,7 +121,7 @@ func main() {
 	case o.cues:
 		err = cueReport(o)
 	default:
-		err = run(o)
+		err = run(o, os.Stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
@@ -119,7 +129,7 @@ func main() {
 	}
 }
 
-func run(o options) error {
+func run(o options, w io.Writer) error {
 	start := time.Now()
 	mapping, err := analysis.Mapping()
 	if err != nil {
@@ -210,9 +220,9 @@ func run(o options) error {
 		return err
 	}
 	preds, thr := cvPredictions(cp, views, o.cats, oof, foldOf, nFolds, "claudette")
-	fmt.Printf("cross-validated: %d folds, each leaving out one CLAUDETTE company with its ToS;DR quotes (and ~1/%d of the other ToS;DR services);\n", nFolds, nFolds)
-	fmt.Printf("thresholds chosen on the other folds' out-of-fold CLAUDETTE predictions; params %+v tosdr-pos %g tosdr-neg %g\n", o.p, o.tosdrPos, o.tosdrNeg)
-	if err := analysis.WriteReport(os.Stdout, analysis.Score(recs, mapping, preds)); err != nil {
+	fmt.Fprintf(w, "cross-validated: %d folds, each leaving out one CLAUDETTE company with its ToS;DR quotes (and ~1/%d of the other ToS;DR services);\n", nFolds, nFolds)
+	fmt.Fprintf(w, "thresholds chosen on the other folds' out-of-fold CLAUDETTE predictions; params %+v tosdr-pos %g tosdr-neg %g\n", o.p, o.tosdrPos, o.tosdrNeg)
+	if err := analysis.WriteReport(w, analysis.Score(recs, mapping, preds)); err != nil {
 		return err
 	}
 	for _, c := range o.cats {
@@ -220,10 +230,10 @@ func run(o options) error {
 		for _, t := range thr[c] {
 			lo, hi = math.Min(lo, t), math.Max(hi, t)
 		}
-		fmt.Printf("threshold %-28s %.3f..%.3f\n", c, lo, hi)
+		fmt.Fprintf(w, "threshold %-28s %.3f..%.3f\n", c, lo, hi)
 	}
 	if o.errors != "" {
-		printErrors(cp, preds, oof, o.errors, o.errSource)
+		printErrors(w, cp, preds, oof, o.errors, o.errSource)
 	}
 	slog.Info("cross-validation done", "took", time.Since(start).Round(time.Millisecond))
 	if !o.write {
@@ -251,13 +261,13 @@ func run(o options) error {
 		if err != nil {
 			return err
 		}
-		fmt.Println("\nwritten model on OPP-115 (never trained on):")
-		if err := analysis.WriteReport(os.Stdout, analysis.Evaluate(opp, mapping, labelsOf(c))); err != nil {
+		fmt.Fprintln(w, "\nwritten model on OPP-115 (never trained on):")
+		if err := analysis.WriteReport(w, analysis.Evaluate(opp, mapping, labelsOf(c))); err != nil {
 			return err
 		}
 	}
 	if o.study {
-		return studyOPP(o, mapping, lexJSON)
+		return studyOPP(w, o, mapping, lexJSON)
 	}
 	return nil
 }
@@ -311,7 +321,7 @@ func export(cp *corpus, all, cats []string, models map[string]*linear, threshold
 
 func round(x float64) float64 { return math.Round(x*1000) / 1000 }
 
-func printErrors(cp *corpus, preds [][]string, oof map[string][]float64, cat, source string) {
+func printErrors(w io.Writer, cp *corpus, preds [][]string, oof map[string][]float64, cat, source string) {
 	for i, e := range cp.examples {
 		if e.rec.Source != source {
 			continue
@@ -341,6 +351,6 @@ func printErrors(cp *corpus, preds [][]string, oof map[string][]float64, cat, so
 				cues = append(cues, k)
 			}
 		}
-		fmt.Printf("%s %-9s %.2f %s\n      cues: %s\n", kind, e.rec.Doc, p, text, strings.Join(cues, " ; "))
+		fmt.Fprintf(w, "%s %-9s %.2f %s\n      cues: %s\n", kind, e.rec.Doc, p, text, strings.Join(cues, " ; "))
 	}
 }

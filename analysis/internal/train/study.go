@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"sort"
 
 	"github.com/policybot/policybot/analysis"
@@ -12,7 +12,7 @@ import (
 // OPP-115 itself, leaving one policy out at a time: the distance between
 // the shipped lexicon and a learned privacy model. Nothing learned here is
 // written anywhere.
-func studyOPP(o options, mapping *analysis.LabelMapping, lexJSON []byte) error {
+func studyOPP(w io.Writer, o options, mapping *analysis.LabelMapping, lexJSON []byte) error {
 	opp, err := loadRecords(o.labels, "opp115.jsonl")
 	if err != nil {
 		return err
@@ -34,6 +34,6 @@ func studyOPP(o options, mapping *analysis.LabelMapping, lexJSON []byte) error {
 		return err
 	}
 	preds, _ := cvPredictions(cp, views, cats, oof, foldOf, nFolds, "opp115")
-	fmt.Printf("\nstudy (NOT shipped): the same model trained on OPP-115, %d folds leaving one policy out:\n", nFolds)
-	return analysis.WriteReport(os.Stdout, analysis.Score(opp, mapping, preds))
+	fmt.Fprintf(w, "\nstudy (NOT shipped): the same model trained on OPP-115, %d folds leaving one policy out:\n", nFolds)
+	return analysis.WriteReport(w, analysis.Score(opp, mapping, preds))
 }
