@@ -84,6 +84,7 @@ func TestSummarizeGolden(t *testing.T) {
 		name, platform, old, new string
 		minSeverity              Severity
 		items                    []itemWant
+		headline                 []string // words the headline must hold
 	}{
 		{
 			name: "coursera voice and affiliates", platform: "Coursera",
@@ -93,6 +94,8 @@ func TestSummarizeGolden(t *testing.T) {
 				{categories: []string{"voice_biometric"}, directions: growth, text: "transcribed into text", regs: []string{"gdpr-art-9", "ccpa-1798-121"}},
 				{categories: []string{"affiliates_scope", "third_party_sharing"}, directions: growth, text: "affiliates and subsidiaries", regs: []string{"gdpr-art-13-1-e", "ccpa-1798-115"}},
 			},
+			// Both movements, not the renamed chatbot.
+			headline: []string{"voice transcription", "sharing with affiliates"},
 		},
 		{
 			name: "netflix household inferences for ads", platform: "Netflix",
@@ -130,6 +133,11 @@ func TestSummarizeGolden(t *testing.T) {
 			}
 			if !strings.HasPrefix(s.Headline, tt.platform) || !strings.Contains(s.Headline, "Privacy Policy") {
 				t.Errorf("headline %q does not name the platform and document", s.Headline)
+			}
+			for _, h := range tt.headline {
+				if !strings.Contains(s.Headline, h) {
+					t.Errorf("headline %q does not say %q", s.Headline, h)
+				}
 			}
 			for _, w := range tt.items {
 				if _, ok := findItem(s, w); !ok {
