@@ -20,14 +20,16 @@ func Summarize(platform, document string, d diff.Result) ChangeSummary {
 // Summarize reads the substantive edits of a diff sentence by sentence and
 // reports each provision that moved: the sentences that changed, which
 // category they carry, whether the new words widen or narrow it, and the
-// regulations it touches. Cosmetic and moved edits are ignored; a diff with
+// regulations it touches. Cosmetic edits, and blocks that only moved, are
+// ignored (a block that moved and changed is read like a modified one); a diff with
 // no substantive edit gives an empty summary of severity info and no
 // headline. Severity follows the rules in severity.go.
 func (c *Classifier) Summarize(platform, document string, d diff.Result) ChangeSummary {
 	s := ChangeSummary{Platform: platform, Document: document, Severity: SeverityInfo, Categories: []string{}, Items: []Item{}}
 	var edits []diff.Edit
 	for _, e := range d.Edits {
-		if e.Substantive && e.Op != diff.OpMoved {
+		// A moved edit is substantive only when its words changed too.
+		if e.Substantive {
 			edits = append(edits, e)
 		}
 	}
@@ -45,7 +47,7 @@ func (c *Classifier) Summarize(platform, document string, d diff.Result) ChangeS
 			news = append(news, withNorms(sentencesOf(e.After, e.Section, ei))...)
 		case diff.OpRemoved:
 			olds = append(olds, withNorms(sentencesOf(e.Before, e.Section, ei))...)
-		case diff.OpModified:
+		case diff.OpModified, diff.OpMoved:
 			b, a := sentencesOf(e.Before, e.Section, ei), sentencesOf(e.After, e.Section, ei)
 			// Most sentences of a modified block are untouched: drop the
 			// identical ones before comparing words.
