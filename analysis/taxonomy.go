@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/policybot/policybot/internal/fuzzy"
 )
 
 //go:embed data/taxonomy.json data/regulations.json data/taxonomy_mapping.json data/lexicon.json data/model.json
@@ -189,8 +191,8 @@ func SuggestCategory(q string, n int) []Category {
 	for _, c := range loadReference().categories {
 		id := strings.ReplaceAll(c.ID, "_", " ")
 		name := strings.ToLower(c.Name)
-		s := 1 - float64(levenshtein(qn, id))/float64(max(len(qn), len(id)))
-		s = max(s, 1-float64(levenshtein(qn, name))/float64(max(len(qn), len(name))))
+		s := 1 - float64(fuzzy.Distance(qn, id))/float64(max(len(qn), len(id)))
+		s = max(s, 1-float64(fuzzy.Distance(qn, name))/float64(max(len(qn), len(name))))
 		if strings.Contains(id, qn) || strings.Contains(name, qn) {
 			s = max(s, 0.9)
 		}
@@ -230,32 +232,11 @@ func bestWord(qw string, words []string) float64 {
 		if len(w) < 3 {
 			continue
 		}
-		d := 1 - float64(levenshtein(qw, w))/float64(max(len(qw), len(w)))
+		d := 1 - float64(fuzzy.Distance(qw, w))/float64(max(len(qw), len(w)))
 		if strings.HasPrefix(w, qw) && len(qw) >= 4 {
 			d = max(d, 0.85)
 		}
 		best = max(best, d)
 	}
 	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -3,6 +3,8 @@ package catalog
 import (
 	"sort"
 	"strings"
+
+	"github.com/policybot/policybot/internal/fuzzy"
 )
 
 // How a query matches a term, weakest first. A match of a stronger kind
@@ -94,7 +96,7 @@ func (c *Catalog) ranked(raw string, minSimilarity float64, categories bool, lim
 	}
 	var (
 		matches []match
-		scratch distanceScratch
+		scratch fuzzy.Scratch
 	)
 	for i := range c.platforms {
 		best := match{index: i}
@@ -131,7 +133,7 @@ func (c *Catalog) ranked(raw string, minSimilarity float64, categories bool, lim
 }
 
 // score returns the platform's best match over its terms.
-func (c *Catalog) score(i int, q query, minSimilarity float64, categories bool, scratch *distanceScratch) match {
+func (c *Catalog) score(i int, q query, minSimilarity float64, categories bool, scratch *fuzzy.Scratch) match {
 	best := match{index: i}
 	qlen := len(q.runes)
 	for _, t := range c.terms[i] {
@@ -147,10 +149,10 @@ func (c *Catalog) score(i int, q query, minSimilarity float64, categories bool, 
 		case qlen >= 3 && strings.Contains(t.key, q.key):
 			m.kind, m.closeness = matchSubstring, float64(qlen)/float64(tlen)
 		default:
-			sim := scratch.similarity(q.runes, t.runes, minSimilarity)
+			sim := scratch.Similarity(q.runes, t.runes, minSimilarity)
 			// A typo in one word of a longer name ("gogle drive", "drve").
 			for _, w := range t.wordRs {
-				if s := scratch.similarity(q.runes, w, minSimilarity/wordDiscount) * wordDiscount; s > sim {
+				if s := scratch.Similarity(q.runes, w, minSimilarity/wordDiscount) * wordDiscount; s > sim {
 					sim = s
 				}
 			}
@@ -195,81 +197,4 @@ func wordsMatch(words, qwords []string) bool {
 		}
 	}
 	return j == len(qwords)
-}
-
-// distanceScratch holds the rows of the distance table between calls, so
-// that ranking a whole catalog allocates them once.
-type distanceScratch struct{ rows [3][]int }
-
-// similarity is 1 - distance/longer length, by optimal string alignment
-// distance (Damerau–Levenshtein without repeated edits of one substring). It
-// returns 0 early when the lengths alone rule out reaching floor.
-func (s *distanceScratch) similarity(a, b []rune, floor float64) float64 {
-	longer := max(len(a), len(b))
-	if longer == 0 {
-		return 1
-	}
-	gap := len(a) - len(b)
-	if gap < 0 {
-		gap = -gap
-	}
-	// The most edits that can still reach floor; every edit costs at least
-	// the length gap.
-	limit := int((1 - floor) * float64(longer))
-	if gap > limit {
-		return 0
-	}
-	d := s.osaDistance(a, b, limit)
-	if d > limit {
-		return 0
-	}
-	return 1 - float64(d)/float64(longer)
-}
-
-// osaDistance counts the insertions, deletions, substitutions and adjacent
-// transpositions that turn a into b. Once every cell of a row exceeds limit
-// the answer can only be larger, and it returns limit+1.
-func (s *distanceScratch) osaDistance(a, b []rune, limit int) int {
-	n := len(b) + 1
-	for k := range s.rows {
-		if cap(s.rows[k]) < n {
-			s.rows[k] = make([]int, n)
-		}
-		s.rows[k] = s.rows[k][:n]
-	}
-	// Three rolling rows: two back for transpositions.
-	prev2, prev, cur := s.rows[0], s.rows[1], s.rows[2]
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d = min(d, prev2[j-2]+1)
-			}
-			cur[j] = d
-			rowMin = min(rowMin, d)
-		}
-		// A transposition reaches back two rows, so both must be past the limit.
-		if rowMin > limit && i > 1 && minOf(prev) > limit {
-			return limit + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
-
-func minOf(row []int) int {
-	m := row[0]
-	for _, v := range row[1:] {
-		m = min(m, v)
-	}
-	return m
 }

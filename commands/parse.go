@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/internal/fuzzy"
 )
 
 // maxInput bounds a command line. Real commands are a few words; a longer
@@ -225,32 +226,11 @@ func closestCommand(specs []bot.CommandSpec, name string) string {
 		if len(name) >= 2 && strings.HasPrefix(s.Name, name) {
 			return s.Name
 		}
-		if d := editDistance(name, s.Name); d < bestD {
+		if d := fuzzy.Distance(name, s.Name); d < bestD {
 			best, bestD = s.Name, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // docTypeAliases are the short names people type for the common documents.
