@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/policybot/policybot/analysis"
 	"github.com/policybot/policybot/catalog"
 	"github.com/policybot/policybot/config"
+	"github.com/policybot/policybot/internal/demo"
 	"github.com/policybot/policybot/monitor"
 	"github.com/policybot/policybot/monitor/fetch"
 	"github.com/policybot/policybot/store"
@@ -87,15 +87,6 @@ func (a *alertRecorder) onHealth(_ context.Context, _ *store.DB, _ *store.Docume
 	return nil
 }
 
-func readFixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // setup imports coursera from the built-in catalog with its privacy notice
 // pointed at the local server, and returns the monitor and the document id.
 func setup(t *testing.T, url string, rec *alertRecorder) (*store.DB, *monitor.Monitor, uint) {
@@ -146,7 +137,7 @@ func reindent(page []byte) []byte {
 
 func TestCheckEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	v005, v006 := readFixture(t, "005-2026-05-07.html"), readFixture(t, "006-2026-05-12.html")
+	v005, v006 := demo.CourseraBefore(), demo.CourseraAfter()
 	ps := newPolicyServer(t)
 	rec := &alertRecorder{}
 	db, m, docID := setup(t, ps.srv.URL+"/about/privacy", rec)
@@ -311,7 +302,7 @@ func TestExtractorUpgradeIsTechnicalNotAnAlert(t *testing.T) {
 	ps := newPolicyServer(t)
 	rec := &alertRecorder{}
 	db, m, docID := setup(t, ps.srv.URL+"/about/privacy", rec)
-	ps.serve(200, readFixture(t, "005-2026-05-07.html"), "")
+	ps.serve(200, demo.CourseraBefore(), "")
 	if r, err := m.Check(ctx, docID); err != nil || r.Outcome != store.OutcomeFirst {
 		t.Fatalf("first: %+v %v", r, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/policybot/policybot/analysis"
+	"github.com/policybot/policybot/internal/demo"
 	"github.com/policybot/policybot/metrics"
 	"github.com/policybot/policybot/monitor/diff"
 	"github.com/policybot/policybot/store"
@@ -78,7 +79,7 @@ func newFixture(tb testing.TB, opts ...func(*Options)) *fixture {
 	f.coursera = coursera
 	doc := docs[0]
 
-	f.html5, f.html6 = readTestdata(tb, "coursera/005-2026-05-07.html"), readTestdata(tb, "coursera/006-2026-05-12.html")
+	f.html5, f.html6 = demo.CourseraBefore(), demo.CourseraAfter()
 	md5, md6 := string(readTestdata(tb, "coursera/005-2026-05-07.md")), string(readTestdata(tb, "coursera/006-2026-05-12.md"))
 	var err error
 	f.snap5, err = db.PutSnapshot(ctx, doc.ID, courseraURL, 200, "text/html; charset=utf-8", f.html5, t005)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/policybot/policybot/catalog"
+	"github.com/policybot/policybot/internal/demo"
 	"github.com/policybot/policybot/store"
 )
 
@@ -121,15 +122,7 @@ func has(ls []line, kind, text string) bool {
 // pages are the two versions of coursera's privacy policy.
 func pages(t *testing.T) ([]byte, []byte) {
 	t.Helper()
-	before, err := demoFiles.ReadFile(demoBefore)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := demoFiles.ReadFile(demoAfter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return before, after
+	return demo.CourseraBefore(), demo.CourseraAfter()
 }
 
 // seedCoursera puts coursera in a fresh store at dir with its privacy policy

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"embed"
 	"flag"
 	"fmt"
 	"io"
@@ -14,18 +13,8 @@ import (
 
 	"github.com/policybot/policybot/bot/console"
 	"github.com/policybot/policybot/catalog"
+	"github.com/policybot/policybot/internal/demo"
 	"github.com/policybot/policybot/store"
-)
-
-// The two versions of Coursera's privacy policy the demo serves: before and
-// after it added voice transcription and wider sharing (see demo/PROVENANCE).
-//
-//go:embed demo/005-2026-05-07.html demo/006-2026-05-12.html
-var demoFiles embed.FS
-
-const (
-	demoBefore = "demo/005-2026-05-07.html"
-	demoAfter  = "demo/006-2026-05-12.html"
 )
 
 // policyServer serves one version of a policy page on loopback, and switches
@@ -81,14 +70,8 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if *format != console.FormatText && *format != console.FormatJSON {
 		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
 	}
-	before, err := demoFiles.ReadFile(demoBefore)
-	if err != nil {
-		return err
-	}
-	after, err := demoFiles.ReadFile(demoAfter)
-	if err != nil {
-		return err
-	}
+	// The two versions of Coursera's privacy policy the demo serves.
+	before, after := demo.CourseraBefore(), demo.CourseraAfter()
 	if err := m.LoadConfig(); err != nil {
 		return err
 	}
