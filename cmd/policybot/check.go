@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -19,14 +18,14 @@ import (
 // prints per document what happened. Exit status 0 unless the command itself
 // could not run: a page that fails to fetch is an outcome, not an error.
 func runCheck(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", "text", "output format: text or json")
+	fs := m.newFlags("check")
+	formatOpt := addFormat(fs, "output format", "text", "json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"want one PLATFORM or URL"}
@@ -43,7 +42,7 @@ func runCheck(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printResults(m.Stdout, *format, results)
+	return printResults(m.Stdout, format, results)
 }
 
 // resolvePlatform finds PLATFORM in the store, or imports it from the

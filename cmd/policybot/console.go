@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 
 	"github.com/policybot/policybot/bot/console"
 )
@@ -12,17 +10,17 @@ import (
 // configured: commands from stdin, everything the bot says on stdout. At the
 // end of input it sends what the session caused (bounded) and exits 0.
 func runConsole(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", console.FormatText, "output: text, or json (one object per line per message)")
+	fs := m.newFlags("console")
+	formatOpt := addFormat(fs, "output: text, or json (one object per line per message)", console.FormatText, console.FormatJSON)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{"console takes no arguments; type commands on its input"}
 	}
-	if *format != console.FormatText && *format != console.FormatJSON {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
-	return m.runBot(ctx, botOptions{console: true, format: *format})
+	return m.runBot(ctx, botOptions{console: true, format: format})
 }

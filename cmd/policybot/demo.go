@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -57,9 +56,8 @@ func (ps *policyServer) Close() error { return ps.srv.Close() }
 // runDemo shows the whole loop offline: track coursera, capture its policy,
 // see the next version arrive as an alert with its thread.
 func runDemo(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", console.FormatText, "output: text or json")
+	fs := m.newFlags("demo")
+	formatOpt := addFormat(fs, "output: text or json", console.FormatText, console.FormatJSON)
 	keep := fs.Bool("keep", false, "keep the demo's data directory (printed at the end)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,8 +65,9 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{"demo takes no arguments"}
 	}
-	if *format != console.FormatText && *format != console.FormatJSON {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
 	// The two versions of Coursera's privacy policy the demo serves.
 	before, after := demo.CourseraBefore(), demo.CourseraAfter()
@@ -158,7 +157,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 			_, _ = io.Copy(pw, m.Stdin)
 		}()
 	}
-	return m.runBot(ctx, botOptions{console: true, format: *format, in: pr, answered: answered, started: started})
+	return m.runBot(ctx, botOptions{console: true, format: format, in: pr, answered: answered, started: started})
 }
 
 func freeLoopbackAddr() (string, error) {

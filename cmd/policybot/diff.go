@@ -36,12 +36,11 @@ type diffOutput struct {
 // extracted text (normalized), anything else is a captured page and is
 // extracted first, with the declaration when one is given.
 func runDiff(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", "text", "output format: text or json")
+	fs := m.newFlags("diff")
+	formatOpt := addFormat(fs, "output format", "text", "json")
 	declPath := fs.String("declaration", "", "Open Terms Archive declaration (JSON) for .html inputs")
 	docType := fs.String("type", "", `document type in the declaration (default: the only one, or "Privacy Policy")`)
-	files, err := parseDiffArgs(fs, args)
+	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -51,8 +50,9 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 	if len(files) != 2 {
 		return usageError{fmt.Sprintf("want two files, OLD and NEW; got %d", len(files))}
 	}
-	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("unknown format %q (text or json)", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
 	var src *diffSource
 	if *declPath != "" {
@@ -80,33 +80,13 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 	if v := guard.Inspect(guard.Page{Title: newTitle, Text: newText}, oldText); !v.OK {
 		out.Guard = &v
 	}
-	if *format == "json" {
+	if format == "json" {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
 	writeDiffText(m.Stdout, out)
 	return nil
-}
-
-// parseDiffArgs parses flags placed before, between or after the file
-// arguments.
-func parseDiffArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return files, nil
-		}
-		if args[0] == "--" {
-			return append(files, args[1:]...), nil
-		}
-		files = append(files, args[0])
-		args = args[1:]
-	}
 }
 
 // diffSource is the declaration of the document being compared.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -14,8 +13,7 @@ import (
 // precision, recall, F1 and support per source, then one summary line per
 // source. It needs no configuration or store.
 func runEval(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
+	fs := m.newFlags("eval")
 	errorsOf := fs.String("errors", "", "also print up to -n misses and false alarms of this category")
 	limit := fs.Int("n", 10, "how many misses and false alarms -errors prints")
 	if err := fs.Parse(args); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"time"
 
@@ -14,20 +13,20 @@ import (
 // runExport writes a platform's audit file (versions with their hashes,
 // changes with their record addresses, current provisions) to stdout.
 func runExport(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", "json", "output format: json, csv or md")
+	fs := m.newFlags("export")
+	formatOpt := addFormat(fs, "output format", "json", "csv", "md")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	format, err := formatOpt.get()
+	if err != nil {
 		return err
 	}
 	write := map[string]func(*web.Audit) error{
 		"json": func(a *web.Audit) error { return a.WriteJSON(m.Stdout) },
 		"csv":  func(a *web.Audit) error { return a.WriteCSV(m.Stdout) },
 		"md":   func(a *web.Audit) error { return a.WriteMarkdown(m.Stdout) },
-	}[*format]
-	if write == nil {
-		return usageError{fmt.Sprintf("--format %q: want json, csv or md", *format)}
-	}
+	}[format]
 	if fs.NArg() != 1 {
 		return usageError{"want one PLATFORM"}
 	}

@@ -21,8 +21,7 @@ import (
 // PDF files cut out with an Open Terms Archive declaration (or by finding the
 // main content), or Markdown files normalized as they are.
 func runExtract(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
+	fs := m.newFlags("extract")
 	declPath := fs.String("declaration", "", "OTA declaration JSON ({\"name\":..,\"terms\":{TYPE: source}})")
 	docType := fs.String("type", "", "document type in the declaration (default: the only one, or \"Privacy Policy\")")
 	if err := fs.Parse(args); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,15 +39,15 @@ type historyEvent struct {
 // runHistory prints a platform's versions, verifications, failures and
 // changes, newest first.
 func runHistory(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("history", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", "text", "output format: text or json")
+	fs := m.newFlags("history")
+	formatOpt := addFormat(fs, "output format", "text", "json")
 	limit := fs.Int("limit", 200, "at most this many events per document")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
 	if fs.NArg() < 1 {
 		return usageError{"want PLATFORM [TYPE]"}
@@ -82,7 +81,7 @@ func runHistory(ctx context.Context, m *Main, args []string) error {
 		return fmt.Errorf("%s has no %q document (it has: %s)", p.Slug, docType, strings.Join(types, ", "))
 	}
 	sort.SliceStable(events, func(i, j int) bool { return events[i].At.After(events[j].At) })
-	if *format == "json" {
+	if format == "json" {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		if events == nil {

@@ -134,3 +134,60 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// newFlags starts a subcommand's flag set; its errors go to stderr.
+func (m *Main) newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	return fs
+}
+
+// formatFlag is the --format option every printing subcommand has.
+type formatFlag struct {
+	value   *string
+	allowed []string
+}
+
+// addFormat adds --format; the first allowed value is the default.
+func addFormat(fs *flag.FlagSet, usage string, allowed ...string) formatFlag {
+	return formatFlag{value: fs.String("format", allowed[0], usage), allowed: allowed}
+}
+
+// get returns the chosen format, or a usage error naming the allowed ones.
+func (f formatFlag) get() (string, error) {
+	for _, a := range f.allowed {
+		if *f.value == a {
+			return a, nil
+		}
+	}
+	return "", usageError{fmt.Sprintf("--format %q: want %s", *f.value, orList(f.allowed))}
+}
+
+// orList writes "a or b", "a, b or c".
+func orList(xs []string) string {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
+}
+
+// parseInterspersed parses flags placed before, between or after the
+// positional arguments (`compare a b --category c`), which the flag
+// package alone stops at, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,14 +17,14 @@ import (
 // runProvisions prints a platform's provisions from the store's index,
 // grouped by category, with excerpts.
 func runProvisions(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("provisions", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", "text", "output format: text or json")
+	fs := m.newFlags("provisions")
+	formatOpt := addFormat(fs, "output format", "text", "json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
 		return usageError{"want PLATFORM [CATEGORY]"}
@@ -49,7 +48,7 @@ func runProvisions(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		if ps == nil {
 			ps = []analysis.Provision{}
 		}
@@ -74,17 +73,18 @@ func runProvisions(ctx context.Context, m *Main, args []string) error {
 // runCompare lines platforms up on one category (or shows which categories
 // each covers when none is given).
 func runCompare(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", "text", "output format: text or json")
+	fs := m.newFlags("compare")
+	formatOpt := addFormat(fs, "output format", "text", "json")
 	categoryFlag := fs.String("category", "", "provision category id, e.g. third_party_sharing")
-	if err := fs.Parse(reorderFlags(args)); err != nil {
+	platformArgs, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
-	if fs.NArg() < 2 {
+	if len(platformArgs) < 2 {
 		return usageError{"want at least two platforms"}
 	}
 	category := ""
@@ -99,7 +99,7 @@ func runCompare(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	var platforms []*store.Platform
-	for _, q := range fs.Args() {
+	for _, q := range platformArgs {
 		p, err := m.storedPlatform(ctx, q)
 		if err != nil {
 			return err
@@ -107,13 +107,13 @@ func runCompare(ctx context.Context, m *Main, args []string) error {
 		platforms = append(platforms, p)
 	}
 	if category == "" {
-		return compareCoverage(ctx, m, *format, platforms)
+		return compareCoverage(ctx, m, format, platforms)
 	}
 	cmp, err := commands.ComparePlatforms(ctx, m.DB, platforms, category)
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
+	if format == "json" {
 		return writeJSON(m.Stdout, cmp)
 	}
 	fmt.Fprintf(m.Stdout, "%s (%s): %d of %d platforms say something\n", categoryDisplay(category), category, len(cmp.Platforms), len(platforms))
@@ -216,27 +216,4 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// reorderFlags lets flags follow the positional arguments
-// (`compare a b --category c`), which the flag package alone does not.
-func reorderFlags(args []string) []string {
-	var flags, rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			rest = append(rest, args[i+1:]...)
-			break
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-			continue
-		}
-		rest = append(rest, a)
-	}
-	return append(flags, rest...)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,19 +40,19 @@ const (
 )
 
 func runRun(ctx context.Context, m *Main, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	format := fs.String("format", console.FormatText, "console output when no chat is configured: text or json")
+	fs := m.newFlags("run")
+	formatOpt := addFormat(fs, "console output when no chat is configured: text or json", console.FormatText, console.FormatJSON)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{"run takes no arguments"}
 	}
-	if *format != console.FormatText && *format != console.FormatJSON {
-		return usageError{fmt.Sprintf("--format %q: want text or json", *format)}
+	format, err := formatOpt.get()
+	if err != nil {
+		return err
 	}
-	return m.runBot(ctx, botOptions{format: *format})
+	return m.runBot(ctx, botOptions{format: format})
 }
 
 // botOptions choose how the bot runs.
