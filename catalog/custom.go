@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // CustomPlatform describes a document that is not in the catalog, tracked by
@@ -32,19 +33,35 @@ func CustomPlatform(rawURL string, docTypes []string) (Platform, error) {
 	}, nil
 }
 
-// GuessDocumentType names a document from words in its URL path.
+// GuessDocumentType names a document from the words of its URL path
+// ("/legal/cookie-policy" is a Trackers Policy, "/tos" Terms of Service).
+// Whole words are compared, so "/photos" is not "tos".
 func GuessDocumentType(path string) string {
-	p := strings.ToLower(path)
-	switch {
-	case strings.Contains(p, "cookie"), strings.Contains(p, "tracker"):
-		return "Trackers Policy"
-	case strings.Contains(p, "terms"), strings.Contains(p, "tos"), strings.Contains(p, "conditions"), strings.Contains(p, "legal/user-agreement"):
-		return "Terms of Service"
-	case strings.Contains(p, "community"), strings.Contains(p, "guidelines"):
-		return "Community Guidelines"
-	case strings.Contains(p, "acceptable-use"), strings.Contains(p, "aup"):
-		return "Acceptable Use Policy"
-	default:
-		return PrivacyPolicy
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(path), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		words[w] = true
 	}
+	has := func(ws ...string) bool {
+		for _, w := range ws {
+			if words[w] {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("cookie", "cookies", "tracker", "trackers"):
+		return "Trackers Policy"
+	case has("privacy", "datenschutz", "confidentialite", "gdpr"):
+		return PrivacyPolicy
+	case has("terms", "tos", "conditions", "eula", "agreement", "cgu", "agb"):
+		return "Terms of Service"
+	case has("guidelines", "community"):
+		return "Community Guidelines"
+	case has("aup") || (words["acceptable"] && words["use"]):
+		return "Acceptable Use Policy"
+	}
+	return PrivacyPolicy
 }

@@ -65,6 +65,7 @@ func (p Platform) Records() (store.Platform, []store.Document) {
 		Aliases:  strings.ToLower(strings.Join(p.Aliases, ",")),
 		Category: p.Category,
 		Homepage: p.Homepage,
+		Custom:   p.Collection == "custom",
 	}
 	types := p.DocumentTypes()
 	docs := make([]store.Document, 0, len(types))

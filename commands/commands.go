@@ -224,7 +224,7 @@ func (r *Router) Complete(ctx context.Context, req bot.Request, arg, prefix stri
 			}
 		}
 	case bot.ArgDocType:
-		for _, t := range []string{"Privacy Policy", "Terms of Service", "Cookie Policy"} {
+		for _, t := range urlDocTypes {
 			if strings.HasPrefix(strings.ToLower(t), strings.ToLower(prefix)) && len(out) < limit {
 				out = append(out, bot.Choice{Name: t, Value: t})
 			}

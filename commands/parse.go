@@ -237,7 +237,9 @@ func closestCommand(specs []bot.CommandSpec, name string) string {
 var docTypeAliases = map[string]string{
 	"privacy": "Privacy Policy", "privacy-policy": "Privacy Policy", "pp": "Privacy Policy",
 	"terms": "Terms of Service", "tos": "Terms of Service", "terms-of-service": "Terms of Service",
-	"cookie": "Cookie Policy", "cookies": "Cookie Policy", "cookie-policy": "Cookie Policy",
+	// Open Terms Archive calls cookie policies "Trackers Policy"; people say cookies.
+	"cookie": "Trackers Policy", "cookies": "Trackers Policy", "cookie-policy": "Trackers Policy",
+	"cookie policy": "Trackers Policy", "trackers": "Trackers Policy",
 }
 
 // parseDocTypes reads document types from words, matching the longest run of
@@ -283,18 +285,4 @@ func matchDocType(phrase string, available []string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// guessDocType names the document a URL probably is, from its path.
-func guessDocType(path string) string {
-	p := strings.ToLower(path)
-	switch {
-	case strings.Contains(p, "cookie"):
-		return "Cookie Policy"
-	case strings.Contains(p, "privacy"):
-		return "Privacy Policy"
-	case strings.Contains(p, "terms"), strings.Contains(p, "tos"), strings.Contains(p, "conditions"):
-		return "Terms of Service"
-	}
-	return "Privacy Policy"
 }

@@ -113,8 +113,12 @@ func looksLikeURL(s string) bool {
 		(strings.Contains(l, ".") && strings.Contains(l, "/"))
 }
 
+// urlDocTypes are the document types a URL can be tracked as.
+var urlDocTypes = []string{catalog.PrivacyPolicy, "Terms of Service", "Trackers Policy"}
+
 // customPlatform turns a URL into a platform of its own: the slug from the
-// host, one document of the given type fetched from the URL.
+// host, one document of the given type (guessed from the path when empty)
+// fetched from the URL.
 func customPlatform(raw, docType string) (store.Platform, []store.Document, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
@@ -131,7 +135,6 @@ func customPlatform(raw, docType string) (store.Platform, []store.Document, erro
 		return store.Platform{}, nil, problemf("“%s” is not a URL I can read.", bot.Quote(raw))
 	}
 	p, docs := cp.Records()
-	p.Custom = true
 	return p, docs, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (r *Router) trackURL(ctx context.Context, raw string, rest []string) (*stor
 	}
 	docType := ""
 	if len(rest) > 0 {
-		types, err := parseDocTypes(rest, []string{"Privacy Policy", "Terms of Service", "Cookie Policy"})
+		types, err := parseDocTypes(rest, urlDocTypes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -87,14 +86,6 @@ func (r *Router) trackURL(ctx context.Context, raw string, rest []string) (*stor
 			return nil, nil, problem{"A URL is one document: name at most one type, such as privacy."}
 		}
 		docType = types[0]
-	}
-	if docType == "" {
-		u, _ := url.Parse(raw)
-		path := ""
-		if u != nil {
-			path = u.Path
-		}
-		docType = guessDocType(path)
 	}
 	sp, docs, err := customPlatform(raw, docType)
 	if err != nil {
