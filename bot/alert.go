@@ -182,8 +182,14 @@ func reaches(severity string, mins ...string) bool {
 	return analysis.Severity(severity).Rank() >= analysis.Severity(min).Rank()
 }
 
-// ChangeEnvelope is a change's alert: a parent with the headline and the
-// record link, and one thread reply per provision that moved.
+// maxThreadItems bounds the thread replies of one alert: a rewrite can move
+// dozens of provisions, and a chat thread is read, not searched. The rest are
+// counted in a last reply that links to the record, which lists them all.
+const maxThreadItems = 10
+
+// ChangeEnvelope is a change's alert: a parent with the headline, the facts
+// (detected time, version dates, provisions touched) and the record link,
+// and one thread reply per provision that moved, most important first.
 func ChangeEnvelope(publicURL string, doc *store.Document, change *store.Change, summary *analysis.ChangeSummary) Envelope {
 	record := RecordURL(publicURL, change.ID)
 	platform := doc.Platform.Name
@@ -201,14 +207,26 @@ func ChangeEnvelope(publicURL string, doc *store.Document, change *store.Change,
 	if headline == "" {
 		headline = fmt.Sprintf("%s changed its %s.", platform, doc.Type)
 	}
-	var moved []string
+	var touched []string
 	seen := map[string]bool{}
 	for _, it := range summary.Items {
 		m := fmt.Sprintf("%s (%s)", categoryName(it), it.Direction)
 		if !seen[m] {
 			seen[m] = true
-			moved = append(moved, m)
+			touched = append(touched, m)
 		}
+	}
+	fields := []Field{
+		{Label: "Severity", Value: severity},
+		{Label: "Platform", Value: platform},
+		{Label: "Document", Value: doc.Type},
+		{Label: "Detected", Value: change.DetectedAt.UTC().Format(dateTimeLayout)},
+	}
+	if v := versionDates(change); v != "" {
+		fields = append(fields, Field{Label: "Versions", Value: v})
+	}
+	if len(touched) > 0 {
+		fields = append(fields, Field{Label: "Provisions touched", Value: Truncate(strings.Join(touched, "; "), 600)})
 	}
 	parent := Message{
 		Kind:     KindAlert,
@@ -216,27 +234,42 @@ func ChangeEnvelope(publicURL string, doc *store.Document, change *store.Change,
 		URL:      record,
 		Severity: severity,
 		Text:     Truncate(Clean(headline, true), maxHeadline),
-		Blocks: []Block{{Kind: BlockFields, Fields: []Field{
-			{Label: "Severity", Value: severity},
-			{Label: "Platform", Value: platform},
-			{Label: "Document", Value: doc.Type},
-			{Label: "Detected", Value: change.DetectedAt.UTC().Format("2 Jan 2006 15:04 MST")},
-		}}},
+		Blocks:   []Block{{Kind: BlockFields, Fields: fields}},
 		Actions: []Action{
 			{ID: "record", Label: "View change record", URL: record},
 			{ID: "diff", Label: "Show diff", Command: fmt.Sprintf("/diff %d", change.ID)},
 			{ID: "mute", Label: "Mute this platform", Command: "/mute " + doc.Platform.Slug},
 		},
 	}
-	if len(moved) > 0 {
-		parent.Blocks = append(parent.Blocks, Block{Kind: BlockContext,
-			Text: Truncate("What moved: "+strings.Join(moved, "; ")+". Details in the thread.", 600)})
+	if len(summary.Items) > 0 {
+		parent.Blocks = append(parent.Blocks, Block{Kind: BlockContext, Text: "The sentences before and after are in the thread."})
 	}
 	env := Envelope{Parent: parent, ThreadKey: store.ThreadChanges, DocumentID: doc.ID, Join: JoinRecent}
-	for i, it := range summary.Items {
+	shown := min(len(summary.Items), maxThreadItems)
+	for i, it := range summary.Items[:shown] {
 		env.Replies = append(env.Replies, ItemMessage(it, i+1, len(summary.Items)))
 	}
+	if rest := len(summary.Items) - shown; rest > 0 {
+		env.Replies = append(env.Replies, Message{
+			Kind:   KindThreadReply,
+			Text:   fmt.Sprintf("%d more provision change(s) of lower importance are listed in the change record.", rest),
+			URL:    record,
+			Blocks: []Block{{Kind: BlockContext, Links: []Link{{Label: "View change record", URL: record}}}},
+		})
+	}
 	return env
+}
+
+// dateTimeLayout is how alerts show instants: unambiguous in every locale.
+const dateTimeLayout = "2 Jan 2006 15:04 MST"
+
+// versionDates says when the two versions of a change were captured, when
+// the change carries them.
+func versionDates(change *store.Change) string {
+	if change.FromVersion == nil || change.FromVersion.CapturedAt.IsZero() || change.ToVersion.CapturedAt.IsZero() {
+		return ""
+	}
+	return change.FromVersion.CapturedAt.UTC().Format("2 Jan 2006") + " → " + change.ToVersion.CapturedAt.UTC().Format("2 Jan 2006")
 }
 
 func categoryName(it analysis.Item) string {

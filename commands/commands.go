@@ -249,7 +249,7 @@ func reply(text string, blocks ...bot.Block) []bot.Message {
 }
 
 // when formats a time for people: the date, and the time in UTC.
-func when(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 MST") }
+func when(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 MST") } // as bot alerts show instants
 
 // ago says how long ago t was, roughly.
 func ago(now, t time.Time) string {

@@ -558,6 +558,8 @@ func (m *Monitor) recordChange(ctx context.Context, tx *store.DB, doc *store.Doc
 	if err := tx.CreateChange(ctx, ch); err != nil {
 		return nil, err
 	}
+	// The hook's messages say when each version was captured.
+	ch.FromVersion, ch.ToVersion = prev, *v
 	if m.opts.OnChange != nil {
 		var s *analysis.ChangeSummary
 		if kind == store.KindSubstantive {
