@@ -334,9 +334,21 @@ func (r *Router) diff(ctx context.Context, s *session, c *call) ([]bot.Message, 
 	if ch.Summary != "" {
 		var sum analysis.ChangeSummary
 		if err := json.Unmarshal([]byte(ch.Summary), &sum); err == nil && len(sum.Items) > 0 {
+			// One line per movement: the same provision moving the same way in
+			// several passages is counted, not repeated.
 			var items []string
+			count := map[string]int{}
 			for _, it := range sum.Items {
-				items = append(items, fmt.Sprintf("%s: %s (%s)", it.Direction, categoryNameOf(it), it.Severity))
+				line := fmt.Sprintf("%s: %s (%s)", it.Direction, categoryNameOf(it), it.Severity)
+				if count[line] == 0 {
+					items = append(items, line)
+				}
+				count[line]++
+			}
+			for i, line := range items {
+				if n := count[line]; n > 1 {
+					items[i] = fmt.Sprintf("%s, in %d passages", line, n)
+				}
 			}
 			msg.Blocks = append(msg.Blocks, bot.Block{Kind: bot.BlockList, Label: "Provisions that moved", Items: items})
 		}
