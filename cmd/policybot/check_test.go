@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // cliRun runs one policybot command line against the store in dir.
@@ -173,5 +175,36 @@ func TestCheckCLIErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 			t.Errorf("policybot %s: exit %d, output %q; want exit %d and %q", strings.Join(tc.args, " "), code, out+errOut, tc.code, tc.want)
 		}
+	}
+}
+
+func TestScheduleOverridesTheInterval(t *testing.T) {
+	dir := t.TempDir()
+	seedCoursera(t, dir, "http://127.0.0.1:9/privacy")
+	env := testEnv(dir)
+	code, out, errOut := cliRun(t, env, "schedule", "coursera", "Privacy", "Policy", "30m")
+	if code != 0 || !strings.Contains(out, "every 30m0s") {
+		t.Fatalf("schedule: exit %d\n%s%s", code, out, errOut)
+	}
+	m := NewMain(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] })
+	defer m.Close()
+	if err := m.OpenStore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.DB.PlatformBySlug(context.Background(), "coursera")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Documents[0]
+	if d.CheckInterval != 30*time.Minute || d.NextCheckAt == nil || time.Until(*d.NextCheckAt) > 31*time.Minute {
+		t.Fatalf("document after schedule: interval %s, next %v", d.CheckInterval, d.NextCheckAt)
+	}
+	for _, args := range [][]string{{"schedule", "coursera"}, {"schedule", "coursera", "5s"}, {"schedule", "coursera", "Cookies", "1h"}} {
+		if code, _, _ := cliRun(t, env, args...); code == 0 {
+			t.Errorf("policybot %s: exit 0, want an error", strings.Join(args, " "))
+		}
+	}
+	if code, out, _ := cliRun(t, env, "schedule", "coursera", "default"); code != 0 || !strings.Contains(out, "(the default)") {
+		t.Errorf("schedule default: exit %d, %s", code, out)
 	}
 }

@@ -36,6 +36,7 @@ func subcommands() map[string]subcommand {
 		"healthcheck": {"ask the running bot's /healthz (for container health checks)", "healthcheck", runHealthcheck},
 		"provisions":  {"a platform's provisions by category, from the store", "provisions [--format text|json] PLATFORM [CATEGORY]", runProvisions},
 		"compare":     {"how platforms handle one provision, side by side", "compare [--format text|json] A B [C...] [--category CATEGORY]", runCompare},
+		"schedule":    {"set how often a platform's documents are checked", "schedule PLATFORM [TYPE] EVERY|default", runSchedule},
 		"history":     {"a platform's versions, verifications, failures and changes", "history [--format text|json] PLATFORM [TYPE]", runHistory},
 		"eval":        {"measure the provision classifier on labelled files", "eval [-errors CATEGORY] FILE.jsonl...", runEval},
 		"diff":        {"compare two versions of a document: what changed, substantive or cosmetic", "diff [--format text|json] [--declaration FILE] [--type TYPE] OLD NEW", runDiff},
