@@ -79,6 +79,10 @@ type Adapter struct {
 	threads  map[string]bool
 	parents  map[string]string
 	channels map[string]discordgo.ChannelType
+
+	// conn is the gateway session (or, in HTTP mode, the command
+	// registration) as last seen, for Health.
+	conn connection
 }
 
 type handlerBox struct{ h bot.Handler }
@@ -140,6 +144,10 @@ func New(opts Options) (*Adapter, error) {
 	s.Client = client
 	// The outbox decides about long waits: see request.
 	s.ShouldRetryOnRateLimit = false
+	// Handlers run in the order discordgo sees events, so Health cannot
+	// take a Disconnect for the latest news after the reconnection that
+	// followed it; the interaction handler starts its own goroutine.
+	s.SyncEvents = true
 	s.LogLevel = discordgo.LogWarning
 	// Interactions are always delivered; Guilds gives names and channels.
 	s.Identify.Intents = discordgo.IntentsGuilds
@@ -171,7 +179,14 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.handler.Store(&handlerBox{h})
 	a.runCtx.Store(&ctx)
-	if a.opts.Token != "" && a.opts.AppID != "" {
+	a.conn.trying(a.opts.Now())
+	defer a.conn.setStopped()
+	if !a.gateway() {
+		a.registerForHTTP(ctx, h.Specs())
+		<-ctx.Done()
+		return nil
+	}
+	if a.opts.AppID != "" {
 		if err := a.registerWithRetry(ctx, h.Specs()); err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -180,14 +195,12 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			a.log.Error("discord: commands not registered; the ones registered before stay", slog.Any("err", err))
 		}
 	}
-	if a.publicKey != nil || a.opts.Token == "" {
-		<-ctx.Done()
-		return nil
-	}
 	remove := a.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-		a.interact(ctx, ic.Interaction, a.gatewayResponder(ctx, ic.Interaction))
+		// Handlers run on the gateway's reader (see New): answer elsewhere.
+		go a.interact(ctx, ic.Interaction, a.gatewayResponder(ctx, ic.Interaction))
 	})
 	defer remove()
+	unwatch := a.watchSession()
 	// discordgo reconnects by itself once connected; the first connection
 	// is retried here, so a network blip at start does not silence the bot.
 	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
@@ -195,17 +208,53 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		if err == nil {
 			break
 		}
+		a.conn.setDown(a.opts.Now(), err)
 		a.log.Warn("discord: cannot connect to the gateway, retrying", slog.Any("err", err), slog.Duration("in", wait))
 		if !sleep(ctx, wait) {
+			unwatch()
 			return nil
 		}
 	}
 	a.log.Info("discord: connected to the gateway")
 	<-ctx.Done()
+	// The Disconnect our own Close causes is not a lost connection.
+	unwatch()
 	if err := a.s.Close(); err != nil {
 		return fmt.Errorf("discord: close the gateway: %w", err)
 	}
 	return nil
+}
+
+// registerForHTTP registers the commands for HTTP interactions, where a
+// registration is all Health can know of Discord: until it succeeds,
+// /healthz fails. A failure a retry may fix is retried, more slowly, for as
+// long as the bot runs, so a blip at start does not leave it failing; a
+// refusal (a wrong token) is final until the next start.
+func (a *Adapter) registerForHTTP(ctx context.Context, specs []bot.CommandSpec) {
+	if a.opts.Token == "" || a.opts.AppID == "" {
+		// Nothing to register with: the commands registered before answer.
+		a.conn.setUp(a.opts.Now())
+		return
+	}
+	for wait := time.Minute; ; wait = min(2*wait, 30*time.Minute) {
+		err := a.registerWithRetry(ctx, specs)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			a.conn.setUp(a.opts.Now())
+			return
+		}
+		a.log.Error("discord: commands not registered; the ones registered before stay", slog.Any("err", err))
+		if reason, permanent := bot.IsPermanent(err); permanent {
+			a.conn.setRefused(a.opts.Now(), errors.New(reason))
+			return
+		}
+		a.conn.setDown(a.opts.Now(), err)
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
 }
 
 func (a *Adapter) registerWithRetry(ctx context.Context, specs []bot.CommandSpec) error {

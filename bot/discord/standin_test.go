@@ -34,6 +34,12 @@ type standIn struct {
 	fail func(r *http.Request, n int) (status int, body string, header http.Header, ok bool)
 
 	events chan []byte // gateway dispatches to send after READY
+	// kick drops the current gateway connection, as Discord does when it
+	// restarts a gateway node; while refuse is set, new connections are
+	// turned away (503), as during an outage.
+	kick     chan struct{}
+	refuse   bool
+	sessions []int // the opcode each gateway connection began with: 2 identify, 6 resume
 }
 
 type recorded struct {
@@ -56,7 +62,7 @@ const (
 func newStandIn(t testing.TB) *standIn {
 	t.Helper()
 	s := &standIn{t: t, channels: map[string]int{}, parentOf: map[string]string{}, messages: map[string][]posted{},
-		nonces: map[string]string{}, nextID: 1000, events: make(chan []byte, 16)}
+		nonces: map[string]string{}, nextID: 1000, events: make(chan []byte, 16), kick: make(chan struct{})}
 	s.srv = httptest.NewServer(s)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -249,9 +255,30 @@ func (s *standIn) createMessage(w http.ResponseWriter, channel string, body []by
 	writeJSON(w, 200, map[string]any{"id": id, "channel_id": channel})
 }
 
+func (s *standIn) setRefuse(refuse bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = refuse
+}
+
+// Sessions returns the opcode each gateway connection began with.
+func (s *standIn) Sessions() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.sessions...)
+}
+
 // gateway speaks just enough of Discord's gateway: Hello, then READY after
-// Identify, then the queued dispatches, with heartbeats acknowledged.
+// Identify (RESUMED after Resume), then the queued dispatches, with
+// heartbeats acknowledged.
 func (s *standIn) gateway(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	refuse := s.refuse
+	s.mu.Unlock()
+	if refuse {
+		http.Error(w, "gateway unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	c, err := up.Upgrade(w, r, nil)
 	if err != nil {
@@ -270,15 +297,21 @@ func (s *standIn) gateway(w http.ResponseWriter, r *http.Request) {
 	var identify struct {
 		Op int `json:"op"`
 	}
-	if err := c.ReadJSON(&identify); err != nil || identify.Op != 2 {
+	if err := c.ReadJSON(&identify); err != nil || (identify.Op != 2 && identify.Op != 6) {
 		return
 	}
-	ready := map[string]any{"op": 0, "t": "READY", "s": 1, "d": map[string]any{
+	s.mu.Lock()
+	s.sessions = append(s.sessions, identify.Op)
+	s.mu.Unlock()
+	first := map[string]any{"op": 0, "t": "READY", "s": 1, "d": map[string]any{
 		"v": 9, "session_id": "standin-session", "resume_gateway_url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway",
 		"user":   map[string]any{"id": "900", "username": "policybot", "bot": true},
 		"guilds": []any{}, "application": map[string]any{"id": "app1"},
 	}}
-	if send(ready) != nil {
+	if identify.Op == 6 {
+		first = map[string]any{"op": 0, "t": "RESUMED", "s": 1, "d": map[string]any{}}
+	}
+	if send(first) != nil {
 		return
 	}
 	done := make(chan struct{})
@@ -307,6 +340,8 @@ func (s *standIn) gateway(w http.ResponseWriter, r *http.Request) {
 			if send(map[string]any{"op": 0, "t": t, "s": seq, "d": d["d"]}) != nil {
 				return
 			}
+		case <-s.kick:
+			return
 		case <-done:
 			return
 		case <-r.Context().Done():
