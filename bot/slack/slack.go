@@ -70,6 +70,9 @@ type Adapter struct {
 	events  *seenSet // Events API event ids already handled
 	replays *seenSet // request signatures already accepted
 	slots   chan struct{}
+	// conn is the connection (Socket Mode) or the token check (HTTP mode)
+	// as last seen, for Health.
+	conn connection
 
 	// handler and base are set by Run: HTTP requests that arrive before
 	// it are answered 503, and work in flight ends with base.
@@ -163,11 +166,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.baseMu.Unlock()
 	a.handler.Store(&handlerRef{h})
 	defer a.handler.Store(nil)
+	defer a.conn.setStopped()
 	var err error
 	if a.SocketMode() {
 		err = a.runSocket(ctx, h)
 	} else {
 		a.log.Info("slack: HTTP mode, answering on /slack/commands, /slack/interactivity and /slack/events")
+		a.checkToken(ctx)
 		<-ctx.Done()
 	}
 	a.waitWork(10 * time.Second)

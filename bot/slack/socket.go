@@ -21,6 +21,7 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)
+	a.conn.trying(a.opts.Now())
 	go func() { errc <- sm.RunContext(ctx) }()
 	for {
 		select {
@@ -30,7 +31,9 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 				return nil
 			}
-			return fmt.Errorf("slack: socket mode: %w", err)
+			err = fmt.Errorf("slack: socket mode: %w", err)
+			a.conn.setDown(a.opts.Now(), err)
+			return err
 		case evt := <-sm.Events:
 			a.socketEvent(ctx, sm, evt)
 		}
@@ -46,14 +49,27 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			a.log.Warn("slack: could not acknowledge an envelope", slog.Any("err", err))
 		}
 	}
+	// socketmode reports no event when a connection drops: its next
+	// Connecting is the first sign, so that is when the link goes down.
+	now := a.opts.Now()
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		a.conn.setDown(now, nil)
 		a.log.Debug("slack: connecting to Socket Mode")
 	case socketmode.EventTypeConnected:
+		a.conn.setUp(now)
 		a.log.Info("slack: connected over Socket Mode")
 	case socketmode.EventTypeConnectionError:
-		a.log.Warn("slack: Socket Mode connection failed; retrying", slog.Any("err", evt.Data))
+		var err error = errors.New("connection failed")
+		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok && ce.ErrorObj != nil {
+			err = ce.ErrorObj
+		}
+		a.conn.setDown(now, err)
+		a.log.Warn("slack: Socket Mode connection failed; retrying", slog.Any("err", err))
+	case socketmode.EventTypeDisconnect:
+		a.conn.setDown(now, errors.New("Slack asked the app to reconnect"))
 	case socketmode.EventTypeInvalidAuth:
+		a.conn.setDown(now, errors.New("Slack refused the app token (SLACK_APP_TOKEN)"))
 		a.log.Error("slack: Slack refused the app token (SLACK_APP_TOKEN); check it has the connections:write scope")
 	case socketmode.EventTypeSlashCommand:
 		ack()

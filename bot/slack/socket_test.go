@@ -18,18 +18,22 @@ import (
 // socketStandIn plays Slack's side of Socket Mode on 127.0.0.1:
 // apps.connections.open answers with its websocket URL; the websocket says
 // hello, then sends whatever envelopes the test gives it and reports what
-// the client writes back (its acknowledgements).
+// the client writes back (its acknowledgements). A test can drop the
+// connection (kick) and make apps.connections.open fail (refuse), as
+// Slack's side does when it restarts or is down.
 type socketStandIn struct {
 	t        *testing.T
 	send     chan any
 	received chan map[string]any
+	kick     chan struct{}
 	mu       sync.Mutex
 	auth     string
 	opened   int
+	refuse   bool
 }
 
 func newSocketStandIn(t *testing.T) *socketStandIn {
-	return &socketStandIn{t: t, send: make(chan any, 10), received: make(chan map[string]any, 10)}
+	return &socketStandIn{t: t, send: make(chan any, 10), received: make(chan map[string]any, 10), kick: make(chan struct{})}
 }
 
 func (s *socketStandIn) routes() map[string]http.HandlerFunc {
@@ -38,7 +42,12 @@ func (s *socketStandIn) routes() map[string]http.HandlerFunc {
 			s.mu.Lock()
 			s.auth = r.Header.Get("Authorization")
 			s.opened++
+			refuse := s.refuse
 			s.mu.Unlock()
+			if refuse {
+				http.Error(w, "Slack is having trouble", http.StatusServiceUnavailable)
+				return
+			}
 			writeJSON(w, map[string]any{"ok": true, "url": "ws://" + r.Host + "/socket-mode"})
 		},
 		"/socket-mode": s.serveWS,
@@ -75,12 +84,26 @@ func (s *socketStandIn) serveWS(w http.ResponseWriter, r *http.Request) {
 			if err := conn.WriteJSON(env); err != nil {
 				return
 			}
+		case <-s.kick:
+			return
 		case <-done:
 			return
 		case <-r.Context().Done():
 			return
 		}
 	}
+}
+
+func (s *socketStandIn) setRefuse(refuse bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = refuse
+}
+
+func (s *socketStandIn) opens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opened
 }
 
 // ack waits for the client's acknowledgement of envelope id.

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // These tests prove that `policybot run` wires the chat adapters: the real
@@ -190,6 +192,11 @@ func newSlackStandIn(t *testing.T) *slackStandIn {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/chat.postMessage", s.postMessage)
 	mux.HandleFunc("POST /api/users.info", s.usersInfo)
+	// HTTP mode asks once at start whether Slack accepts the bot token.
+	mux.HandleFunc("POST /api/auth.test", func(w http.ResponseWriter, r *http.Request) {
+		s.form(r)
+		chatJSON(w, map[string]any{"ok": true, "team": "Acme", "team_id": "T1", "user": "policybot", "user_id": "UBOT"})
+	})
 	// FindPosted reads these only when a delivery is retried; nothing was posted before.
 	mux.HandleFunc("POST /api/conversations.history", s.noMessages)
 	mux.HandleFunc("POST /api/conversations.replies", s.noMessages)
@@ -837,5 +844,146 @@ func TestChatHealthzFailsWhenSlackRefusesTheAppToken(t *testing.T) {
 	}
 	if u := slack.Unexpected(); len(u) == 0 || u[0] != "POST /api/apps.connections.open" {
 		t.Errorf("Socket Mode did not ask the stand-in for a connection: %v", u)
+	}
+}
+
+// discordGateway is Discord's gateway on 127.0.0.1, in front of the REST
+// stand-in: Hello, READY after Identify, RESUMED after Resume, heartbeats
+// acknowledged. A test can drop the connection (kick) and turn new ones
+// away (refuse), as during a Discord outage.
+type discordGateway struct {
+	rest *discordStandIn
+	srv  *httptest.Server
+	kick chan struct{}
+
+	mu       sync.Mutex
+	refuse   bool
+	sessions []int // the opcode each connection began with: 2 identify, 6 resume
+}
+
+func newDiscordGateway(t *testing.T) *discordGateway {
+	g := &discordGateway{rest: newDiscordStandIn(t), kick: make(chan struct{})}
+	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("Upgrade") != "":
+			g.serveGateway(w, r)
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v9/gateway":
+			chatJSON(w, map[string]string{"url": "ws" + strings.TrimPrefix(g.srv.URL, "http") + "/gateway"})
+		default:
+			g.rest.serve(w, r)
+		}
+	}))
+	t.Cleanup(g.srv.Close)
+	return g
+}
+
+func (g *discordGateway) setRefuse(refuse bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refuse = refuse
+}
+
+func (g *discordGateway) Sessions() []int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]int(nil), g.sessions...)
+}
+
+func (g *discordGateway) serveGateway(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	refuse := g.refuse
+	g.mu.Unlock()
+	if refuse {
+		http.Error(w, "gateway unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	var wmu sync.Mutex
+	send := func(v any) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		return c.WriteJSON(v)
+	}
+	if send(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 45000}}) != nil {
+		return
+	}
+	var hello struct {
+		Op int `json:"op"`
+	}
+	if err := c.ReadJSON(&hello); err != nil || (hello.Op != 2 && hello.Op != 6) {
+		return
+	}
+	g.mu.Lock()
+	g.sessions = append(g.sessions, hello.Op)
+	g.mu.Unlock()
+	first := map[string]any{"op": 0, "t": "READY", "s": 1, "d": map[string]any{
+		"v": 9, "session_id": "e2e-session", "user": map[string]any{"id": "900", "username": "policybot", "bot": true},
+		"guilds": []any{}, "application": map[string]any{"id": discordAppID}}}
+	if hello.Op == 6 {
+		first = map[string]any{"op": 0, "t": "RESUMED", "s": 2, "d": map[string]any{}}
+	}
+	if send(first) != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			var m struct {
+				Op int `json:"op"`
+			}
+			if c.ReadJSON(&m) != nil {
+				return
+			}
+			if m.Op == 1 {
+				_ = send(map[string]any{"op": 11})
+			}
+		}
+	}()
+	select {
+	case <-g.kick:
+	case <-done:
+	case <-r.Context().Done():
+	}
+}
+
+// A Discord gateway session that drops while the bot runs hears no
+// commands until discordgo reconnects: /healthz must fail meanwhile, with
+// how long, and pass again once the session is resumed.
+func TestChatHealthzFollowsTheDiscordGateway(t *testing.T) {
+	t.Parallel()
+	gw := newDiscordGateway(t)
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	seedCoursera(t, dir, loopbackOnly)
+	p := startRunProcess(t, testEnv(dir, "POLICYBOT_HTTP_ADDR", addr,
+		"DISCORD_BOT_TOKEN", discordToken, "DISCORD_APP_ID", discordAppID, "POLICYBOT_DISCORD_API_URL", gw.srv.URL), "discord")
+
+	gw.setRefuse(true)
+	select {
+	case gw.kick <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the gateway stand-in has no connection to drop; sessions %v", gw.Sessions())
+	}
+	h := p.waitHealth(t, "/healthz to report the dropped gateway", func(h chatHealth) bool {
+		return h.Code == http.StatusServiceUnavailable
+	})
+	if h.Status != "failing" || !regexp.MustCompile(`^discord: gateway disconnected \d+s ago; reconnecting$`).MatchString(h.Checks["discord"]) {
+		t.Errorf("/healthz with the gateway down: %q, discord %q; want failing, and how long it has been disconnected", h.Status, h.Checks["discord"])
+	}
+
+	gw.setRefuse(false)
+	p.waitHealth(t, "/healthz to pass again after the reconnection", func(h chatHealth) bool {
+		return h.Code == http.StatusOK && h.Checks["discord"] == "ok"
+	})
+	if got := fmt.Sprint(gw.Sessions()); got != "[2 6]" {
+		t.Errorf("gateway sessions began with opcodes %s, want [2 6]: an identify, then a resume of the same session", got)
 	}
 }
