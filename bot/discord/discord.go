@@ -82,7 +82,7 @@ type Adapter struct {
 
 	// conn is the gateway session (or, in HTTP mode, the command
 	// registration) as last seen, for Health.
-	conn connection
+	conn bot.Connection
 }
 
 type handlerBox struct{ h bot.Handler }
@@ -179,8 +179,8 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.handler.Store(&handlerBox{h})
 	a.runCtx.Store(&ctx)
-	a.conn.trying(a.opts.Now())
-	defer a.conn.setStopped()
+	a.conn.Trying(a.opts.Now())
+	defer a.conn.SetStopped()
 	if !a.gateway() {
 		a.registerForHTTP(ctx, h.Specs())
 		<-ctx.Done()
@@ -208,7 +208,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		if err == nil {
 			break
 		}
-		a.conn.setDown(a.opts.Now(), err)
+		a.conn.SetDown(a.opts.Now(), err)
 		a.log.Warn("discord: cannot connect to the gateway, retrying", slog.Any("err", err), slog.Duration("in", wait))
 		if !sleep(ctx, wait) {
 			unwatch()
@@ -233,7 +233,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 func (a *Adapter) registerForHTTP(ctx context.Context, specs []bot.CommandSpec) {
 	if a.opts.Token == "" || a.opts.AppID == "" {
 		// Nothing to register with: the commands registered before answer.
-		a.conn.setUp(a.opts.Now())
+		a.conn.SetUp(a.opts.Now())
 		return
 	}
 	for wait := time.Minute; ; wait = min(2*wait, 30*time.Minute) {
@@ -242,15 +242,15 @@ func (a *Adapter) registerForHTTP(ctx context.Context, specs []bot.CommandSpec) 
 			return
 		}
 		if err == nil {
-			a.conn.setUp(a.opts.Now())
+			a.conn.SetUp(a.opts.Now())
 			return
 		}
 		a.log.Error("discord: commands not registered; the ones registered before stay", slog.Any("err", err))
 		if reason, permanent := bot.IsPermanent(err); permanent {
-			a.conn.setRefused(a.opts.Now(), errors.New(reason))
+			a.conn.SetRefused(a.opts.Now(), errors.New(reason))
 			return
 		}
-		a.conn.setDown(a.opts.Now(), err)
+		a.conn.SetDown(a.opts.Now(), err)
 		if !sleep(ctx, wait) {
 			return
 		}

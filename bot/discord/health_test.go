@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policybot/policybot/bot"
 	"github.com/policybot/policybot/commands"
 	"github.com/policybot/policybot/config"
 	"github.com/policybot/policybot/store/storetest"
@@ -171,23 +172,23 @@ func TestHealthMessages(t *testing.T) {
 	tests := []struct {
 		name    string
 		gateway bool
-		state   connState
+		state   bot.ConnState
 		want    string
 	}{
-		{"connected", true, connState{up: true, wasUp: true, since: now.Add(-time.Hour)}, ""},
-		{"first tries", true, connState{since: now.Add(-12 * time.Second), err: dial},
+		{"connected", true, bot.ConnState{Up: true, WasUp: true, Since: now.Add(-time.Hour)}, ""},
+		{"first tries", true, bot.ConnState{Since: now.Add(-12 * time.Second), Err: dial},
 			"discord: gateway not connected yet (trying for 12s): websocket: bad handshake"},
-		{"registering, before the gateway", true, connState{since: now.Add(-time.Second)},
+		{"registering, before the gateway", true, bot.ConnState{Since: now.Add(-time.Second)},
 			"discord: gateway not connected yet (trying for 1s)"},
-		{"dropped", true, connState{wasUp: true, since: now.Add(-2*time.Minute - 5*time.Second)},
+		{"dropped", true, bot.ConnState{WasUp: true, Since: now.Add(-2*time.Minute - 5*time.Second)},
 			"discord: gateway disconnected 2m ago; reconnecting"},
-		{"dropped hours ago", true, connState{wasUp: true, since: now.Add(-5 * time.Hour)},
+		{"dropped hours ago", true, bot.ConnState{WasUp: true, Since: now.Add(-5 * time.Hour)},
 			"discord: gateway disconnected 5h ago; reconnecting"},
-		{"stopped", true, connState{wasUp: true, stopped: true, since: now}, "discord: gateway stopped"},
-		{"registering", false, connState{since: now}, "discord: registering the slash commands"},
-		{"registration failing", false, connState{since: now.Add(-3 * time.Minute), err: fmt.Errorf("register 12 commands: 502 Bad Gateway")},
+		{"stopped", true, bot.ConnState{WasUp: true, Stopped: true, Since: now}, "discord: gateway stopped"},
+		{"registering", false, bot.ConnState{Since: now}, "discord: registering the slash commands"},
+		{"registration failing", false, bot.ConnState{Since: now.Add(-3 * time.Minute), Err: fmt.Errorf("register 12 commands: 502 Bad Gateway")},
 			"discord: slash commands not registered yet (trying for 3m): register 12 commands: 502 Bad Gateway"},
-		{"registered", false, connState{up: true, wasUp: true, since: now}, ""},
+		{"registered", false, bot.ConnState{Up: true, WasUp: true, Since: now}, ""},
 	}
 	for _, tt := range tests {
 		var err error

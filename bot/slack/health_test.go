@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policybot/policybot/bot"
 	"github.com/policybot/policybot/commands"
 	"github.com/policybot/policybot/config"
 	"github.com/policybot/policybot/store/storetest"
@@ -155,25 +156,25 @@ func TestHealthMessages(t *testing.T) {
 	tests := []struct {
 		name   string
 		socket bool
-		state  connState
+		state  bot.ConnState
 		want   string
 	}{
-		{"connected", true, connState{up: true, wasUp: true, since: now.Add(-time.Hour)}, ""},
-		{"first tries", true, connState{since: now.Add(-5 * time.Second), err: refused},
+		{"connected", true, bot.ConnState{Up: true, WasUp: true, Since: now.Add(-time.Hour)}, ""},
+		{"first tries", true, bot.ConnState{Since: now.Add(-5 * time.Second), Err: refused},
 			"slack: socket mode not connected yet (trying for 5s): slack server error: 503 Service Unavailable"},
-		{"dropped, reconnecting", true, connState{wasUp: true, since: now.Add(-300 * time.Millisecond)},
+		{"dropped, reconnecting", true, bot.ConnState{WasUp: true, Since: now.Add(-300 * time.Millisecond)},
 			"slack: socket mode disconnected 1s ago; reconnecting"},
-		{"down for two minutes", true, connState{wasUp: true, since: now.Add(-2*time.Minute - 10*time.Second), err: refused},
+		{"down for two minutes", true, bot.ConnState{WasUp: true, Since: now.Add(-2*time.Minute - 10*time.Second), Err: refused},
 			"slack: socket mode disconnected 2m ago: slack server error: 503 Service Unavailable"},
-		{"down for a day", true, connState{wasUp: true, since: now.Add(-26 * time.Hour), err: refused},
+		{"down for a day", true, bot.ConnState{WasUp: true, Since: now.Add(-26 * time.Hour), Err: refused},
 			"slack: socket mode disconnected 26h ago: slack server error: 503 Service Unavailable"},
-		{"down for days", true, connState{wasUp: true, since: now.Add(-73 * time.Hour), err: refused},
+		{"down for days", true, bot.ConnState{WasUp: true, Since: now.Add(-73 * time.Hour), Err: refused},
 			"slack: socket mode disconnected 3d ago: slack server error: 503 Service Unavailable"},
-		{"stopped", true, connState{wasUp: true, stopped: true, since: now}, "slack: socket mode stopped"},
-		{"token checking", false, connState{since: now}, "slack: checking the bot token with Slack (auth.test)"},
-		{"token check failing", false, connState{since: now.Add(-90 * time.Second), err: refused},
+		{"stopped", true, bot.ConnState{WasUp: true, Stopped: true, Since: now}, "slack: socket mode stopped"},
+		{"token checking", false, bot.ConnState{Since: now}, "slack: checking the bot token with Slack (auth.test)"},
+		{"token check failing", false, bot.ConnState{Since: now.Add(-90 * time.Second), Err: refused},
 			"slack: bot token not checked yet (trying for 1m): slack server error: 503 Service Unavailable"},
-		{"token accepted", false, connState{up: true, wasUp: true, since: now}, ""},
+		{"token accepted", false, bot.ConnState{Up: true, WasUp: true, Since: now}, ""},
 	}
 	for _, tt := range tests {
 		var err error

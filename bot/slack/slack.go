@@ -72,7 +72,7 @@ type Adapter struct {
 	slots   chan struct{}
 	// conn is the connection (Socket Mode) or the token check (HTTP mode)
 	// as last seen, for Health.
-	conn connection
+	conn bot.Connection
 
 	// handler and base are set by Run: HTTP requests that arrive before
 	// it are answered 503, and work in flight ends with base.
@@ -166,7 +166,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.baseMu.Unlock()
 	a.handler.Store(&handlerRef{h})
 	defer a.handler.Store(nil)
-	defer a.conn.setStopped()
+	defer a.conn.SetStopped()
 	var err error
 	if a.SocketMode() {
 		err = a.runSocket(ctx, h)

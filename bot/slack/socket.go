@@ -21,7 +21,7 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)
-	a.conn.trying(a.opts.Now())
+	a.conn.Trying(a.opts.Now())
 	go func() { errc <- sm.RunContext(ctx) }()
 	for {
 		select {
@@ -32,7 +32,7 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 				return nil
 			}
 			err = fmt.Errorf("slack: socket mode: %w", err)
-			a.conn.setDown(a.opts.Now(), err)
+			a.conn.SetDown(a.opts.Now(), err)
 			return err
 		case evt := <-sm.Events:
 			a.socketEvent(ctx, sm, evt)
@@ -54,22 +54,22 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 	now := a.opts.Now()
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
-		a.conn.setDown(now, nil)
+		a.conn.SetDown(now, nil)
 		a.log.Debug("slack: connecting to Socket Mode")
 	case socketmode.EventTypeConnected:
-		a.conn.setUp(now)
+		a.conn.SetUp(now)
 		a.log.Info("slack: connected over Socket Mode")
 	case socketmode.EventTypeConnectionError:
 		var err error = errors.New("connection failed")
 		if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok && ce.ErrorObj != nil {
 			err = ce.ErrorObj
 		}
-		a.conn.setDown(now, err)
+		a.conn.SetDown(now, err)
 		a.log.Warn("slack: Socket Mode connection failed; retrying", slog.Any("err", err))
 	case socketmode.EventTypeDisconnect:
-		a.conn.setDown(now, errors.New("Slack asked the app to reconnect"))
+		a.conn.SetDown(now, errors.New("Slack asked the app to reconnect"))
 	case socketmode.EventTypeInvalidAuth:
-		a.conn.setDown(now, errors.New("Slack refused the app token (SLACK_APP_TOKEN)"))
+		a.conn.SetDown(now, errors.New("Slack refused the app token (SLACK_APP_TOKEN)"))
 		a.log.Error("slack: Slack refused the app token (SLACK_APP_TOKEN); check it has the connections:write scope")
 	case socketmode.EventTypeSlashCommand:
 		ack()
