@@ -58,7 +58,34 @@ type Adapter struct {
 	mu     sync.Mutex
 	seq    int
 	prefix string
-	posted map[string]string // idempotency key → message id, within this process
+	posted recentIDs // idempotency key → message id, within this process
+}
+
+// maxPosted is how many posted messages FindPosted remembers. It is asked
+// only about a delivery retried by this process, minutes after its first
+// attempt; remembering every message of a months-long run would grow without
+// bound.
+const maxPosted = 4096
+
+// recentIDs maps the most recent keys to their message ids: between
+// maxPosted/2 and maxPosted of them, the oldest half dropped at once.
+type recentIDs struct {
+	cur, old map[string]string
+}
+
+func (r *recentIDs) get(key string) (string, bool) {
+	if id, ok := r.cur[key]; ok {
+		return id, true
+	}
+	id, ok := r.old[key]
+	return id, ok
+}
+
+func (r *recentIDs) put(key, id string) {
+	if r.cur == nil || len(r.cur) >= maxPosted/2 {
+		r.old, r.cur = r.cur, make(map[string]string)
+	}
+	r.cur[key] = id
 }
 
 // New returns a console adapter reading commands from in and writing to out.
@@ -75,7 +102,7 @@ func New(in io.Reader, out io.Writer, opts Options) *Adapter {
 	if opts.UserName == "" {
 		opts.UserName = "you"
 	}
-	return &Adapter{in: in, out: out, opts: opts, posted: map[string]string{},
+	return &Adapter{in: in, out: out, opts: opts,
 		// Ids carry the process start so that a restarted console never
 		// reuses the id of a message an earlier run printed.
 		prefix: strconv.FormatInt(time.Now().Unix(), 36)}
@@ -187,7 +214,7 @@ func (a *Adapter) Post(ctx context.Context, to bot.Target, msg bot.Message) (str
 func (a *Adapter) FindPosted(_ context.Context, to bot.Target) (string, bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	id, ok := a.posted[to.IdempotencyKey]
+	id, ok := a.posted.get(to.IdempotencyKey)
 	return id, ok && to.IdempotencyKey != "", nil
 }
 
@@ -206,7 +233,7 @@ func (a *Adapter) emit(to bot.Target, msg bot.Message) string {
 	a.seq++
 	id := fmt.Sprintf("%s-%d", a.prefix, a.seq)
 	if to.IdempotencyKey != "" {
-		a.posted[to.IdempotencyKey] = id
+		a.posted.put(to.IdempotencyKey, id)
 	}
 	kind := string(msg.Kind)
 	if kind == "" {
