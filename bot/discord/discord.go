@@ -73,11 +73,12 @@ type Adapter struct {
 	mu sync.Mutex
 	// threads holds parents whose thread exists (started by us, or posted
 	// into); parents holds the titles of parents we posted and whose thread
-	// is not started yet. Both are only shortcuts: after a restart the
-	// adapter finds a thread again because a thread started from a message
-	// has the message's id.
-	threads  map[string]bool
-	parents  map[string]string
+	// is not started yet. Both are only shortcuts, for the most recent
+	// parents: after a restart (or once forgotten) the adapter finds a
+	// thread again because a thread started from a message has the
+	// message's id.
+	threads  *recent[bool]
+	parents  *recent[string]
 	channels map[string]discordgo.ChannelType
 
 	// conn is the gateway session (or, in HTTP mode, the command
@@ -104,7 +105,7 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &Adapter{opts: opts, log: opts.Logger, threads: map[string]bool{}, parents: map[string]string{},
+	a := &Adapter{opts: opts, log: opts.Logger, threads: newRecent[bool](maxRemembered), parents: newRecent[string](maxRemembered),
 		channels: map[string]discordgo.ChannelType{}}
 	if opts.PublicKey != "" {
 		k, err := hex.DecodeString(opts.PublicKey)

@@ -41,7 +41,7 @@ func (a *Adapter) Post(ctx context.Context, to bot.Target, msg bot.Message) (str
 			return "", err
 		}
 		a.mu.Lock()
-		a.parents[m.ID] = threadName(msg)
+		a.parents.put(m.ID, threadName(msg))
 		a.mu.Unlock()
 		return m.ID, nil
 	}
@@ -102,8 +102,8 @@ func (a *Adapter) send(ctx context.Context, channelID string, b body) (*discordg
 // sendInThread posts into the thread of parent, starting it if needed.
 func (a *Adapter) sendInThread(ctx context.Context, channelID, parent string, b body) (*discordgo.Message, error) {
 	a.mu.Lock()
-	started := a.threads[parent]
-	name, ours := a.parents[parent]
+	started, _ := a.threads.get(parent)
+	name, ours := a.parents.get(parent)
 	a.mu.Unlock()
 	if !started && ours {
 		// We posted the parent and no thread exists yet: start it rather
@@ -130,8 +130,8 @@ func (a *Adapter) sendInThread(ctx context.Context, channelID, parent string, b 
 
 func (a *Adapter) markThread(parent string) {
 	a.mu.Lock()
-	a.threads[parent] = true
-	delete(a.parents, parent)
+	a.threads.put(parent, true)
+	a.parents.delete(parent)
 	a.mu.Unlock()
 }
 
