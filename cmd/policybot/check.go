@@ -96,6 +96,9 @@ func (m *Main) Monitor() *monitor.Monitor {
 		return m.mon
 	}
 	f := fetch.New(m.Config.Fetch, fetch.WithLogger(m.Logger))
+	// Idle keep-alive connections to the sites checked would otherwise
+	// outlive the Main (with two goroutines each) until they time out.
+	m.onClose(func() error { f.Close(); return nil })
 	opts := monitor.Options{
 		Logger:   m.Logger,
 		Interval: m.Config.CheckInterval,
