@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -943,4 +945,40 @@ func TestRunStopsItsGoroutinesAfterChatCommands(t *testing.T) {
 		closeSharedIdleConnections()
 		settleGoroutines(t, before+goroutineSlack, 10*time.Second)
 	})
+}
+
+// A client that keeps its connection open after a request (a browser, a
+// scraper, someone on purpose) must not keep a goroutine of the web server
+// for ever: the server closes the connection once it has been idle.
+func TestWebServerClosesIdleConnections(t *testing.T) {
+	srv, addr, err := startHTTP("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}), 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: policybot.test\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.Close {
+		t.Fatal("the server closed the connection after the request; the test needs it kept alive")
+	}
+	// Now idle: the server must hang up.
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("reading an idle keep-alive connection: %v, want EOF (closed by the server)", err)
+	}
 }

@@ -182,7 +182,7 @@ func (m *Main) runBot(ctx context.Context, opts botOptions) error {
 			chats.set(a.Name(), errChatStarting)
 		}
 	}
-	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m, sched, adapters, chats, routes...))
+	srv, addr, err := startHTTP(cfg.HTTPAddr, newMux(m, sched, adapters, chats, routes...), webIdleTimeout)
 	switch {
 	case err != nil && useConsole:
 		// Trying the bot in a terminal should not fail because a port is taken.
@@ -335,12 +335,17 @@ func newMux(m *Main, sched *monitor.Scheduler, adapters []bot.Adapter, chats *ch
 	return srv.Handler()
 }
 
-func startHTTP(addr string, h http.Handler) (*http.Server, string, error) {
+// webIdleTimeout closes a keep-alive connection that stays quiet this long
+// after a request. Without it (and with no ReadTimeout) the server keeps
+// each such connection, and its goroutine, for as long as the client likes.
+const webIdleTimeout = 2 * time.Minute
+
+func startHTTP(addr string, h http.Handler, idle time.Duration) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle}
 	go func() { _ = srv.Serve(ln) }()
 	return srv, ln.Addr().String(), nil
 }
