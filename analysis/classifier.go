@@ -67,6 +67,8 @@ type slot struct {
 	gap  int         // tokens that may come before this slot's words
 }
 
+// cueWord is one word of a cue: a stem, matched against the stems of the
+// text, or a prefix, matched against its words as written.
 type cueWord struct {
 	stem   string
 	prefix bool
@@ -297,12 +299,14 @@ func (c *Classifier) addCue(cat int, phrase string, weight float64, weak bool) e
 			var seq []cueWord
 			for _, w := range strings.Split(a, "_") {
 				if p, ok := strings.CutSuffix(w, "*"); ok {
+					// A prefix is matched on words as written, not on
+					// stems: stemming "setting" to "set" would let
+					// "setting*" meet "settle", and "cookies" stems to
+					// "cooky". Only a final "e" goes, as the stemmer's
+					// does, so that "agree*" meets "agreeing".
 					p = strings.ToLower(p)
-					// Words are stemmed before they meet a cue, so a prefix
-					// is too when stemming only shortens it: "agree*" must
-					// meet "agreeing", whose stem is "agre".
-					if st := textfeat.Stem(p); strings.HasPrefix(p, st) {
-						p = st
+					if len(p) > 4 && p[len(p)-1] == 'e' {
+						p = p[:len(p)-1]
 					}
 					if len(slots) == 0 && len(seq) == 0 && len(p) < 3 {
 						return fmt.Errorf("cue %q: leading prefix %q shorter than 3 letters", phrase, p)
@@ -476,8 +480,8 @@ func (c *Classifier) lexicon(text string, s *scratch) {
 		for _, ci := range c.exact[t.Stem] {
 			c.match(ci, toks, i, s)
 		}
-		if len(t.Stem) >= 3 {
-			for _, ci := range c.prefix[t.Stem[:3]] {
+		if len(t.Word) >= 3 {
+			for _, ci := range c.prefix[t.Word[:3]] {
 				c.match(ci, toks, i, s)
 			}
 		}
@@ -644,12 +648,12 @@ func matchSeq(seq []cueWord, toks []textfeat.Token, k int) bool {
 		return false
 	}
 	for n, w := range seq {
-		st := toks[k+n].Stem
+		t := &toks[k+n]
 		if w.prefix {
-			if !strings.HasPrefix(st, w.stem) {
+			if !strings.HasPrefix(t.Word, w.stem) {
 				return false
 			}
-		} else if st != w.stem {
+		} else if t.Stem != w.stem {
 			return false
 		}
 	}

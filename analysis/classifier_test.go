@@ -23,6 +23,15 @@ func TestClassify(t *testing.T) {
 		{"We use cookies and web beacons to show you interest-based advertising.", []string{"tracking_ads"}, []string{"children"}},
 		{"In the event of a merger, acquisition or bankruptcy, your information may be transferred.", []string{"business_transfer"}, nil},
 		{"These Terms are governed by the laws of the State of California.", []string{"governing_law_jurisdiction"}, nil},
+		// The OPP-115 scheme's user access: correct, update, delete, deactivate.
+		{"We provide a way to correct, update or delete users' personally identifiable information.", []string{"user_rights"}, nil},
+		{"We reserve the right to access, use, and share with others your personally identifiable information.", nil, []string{"user_rights"}},
+		{"Users can disable cookies by changing their browser settings.", []string{"user_choice_consent", "tracking_ads"}, nil},
+		{"We may share your information with our parent company.", []string{"third_party_sharing"}, []string{"children"}},
+		// Consent to a privacy policy by accepting terms (CLAUDETTE's
+		// "privacy included") is about another document, not this one.
+		{"By using our Services, you agree to these Terms and our Privacy Policy.", []string{"user_choice_consent"}, nil},
+		{"By using the Site, you agree to the terms and conditions of this Privacy Policy.", nil, []string{"user_choice_consent"}},
 	}
 	for _, tt := range tests {
 		labels := c.Classify(tt.text)
@@ -239,6 +248,15 @@ func TestCueGrammar(t *testing.T) {
 		{"may ~6 terminat*", "You may leave. We terminate accounts of repeat infringers.", false}, // not across a sentence
 		{"may ~6 terminat*", "Visit www.example.com where we may terminate nothing.", true},       // a dot in a URL is no end
 		{"opt out", "You can opt-out at any time.", true},
+		// Prefixes meet words as written: "cookies" stems to "cooky" and
+		// "settings" to "set", neither of which is what the cue means.
+		{"disable cookie*", "You can disable cookies in your browser.", true},
+		{"your setting*", "Change your settings.", true},
+		{"your setting*", "We may settle your claim.", false},
+		{"your setting*", "Your set of preferences.", false},
+		{"clos* ~3 account*", "We may close your account.", true},
+		{"clos* ~3 account*", "Our cloud account.", false},
+		{"exclude* ~2 liability", "Excluding liability for loss.", true}, // a final e goes: "exclude*" meets "excluding"
 	}
 	for _, tt := range tests {
 		c, err := NewClassifier(lex(tt.cue), nil)

@@ -10,7 +10,11 @@ import (
 
 // Token is one word of a text: its stem and where it sits in the original.
 type Token struct {
-	Stem       string
+	Stem string
+	// Word is the lower-cased word as written: prefixes ("cookie*",
+	// "setting*") are matched on it, because a stem can part from its
+	// word's spelling ("cookies" stems to "cooky", "settings" to "set").
+	Word       string
 	Start, End int // byte offsets into the text
 }
 
@@ -25,7 +29,8 @@ func Tokens(text string, buf []Token) []Token {
 	start := -1
 	flush := func(end int) {
 		if start >= 0 && n > 0 {
-			toks = append(toks, Token{Stem: Stem(string(word[:n])), Start: start, End: end})
+			w := string(word[:n])
+			toks = append(toks, Token{Stem: Stem(w), Word: w, Start: start, End: end})
 		}
 		start, n = -1, 0
 	}
