@@ -474,12 +474,20 @@ func (m *Monitor) recordCapture(ctx context.Context, doc *store.Document, cap *c
 	}
 
 	err := m.db.Tx(ctx, func(tx *store.DB) error {
-		snapIDs, err := m.saveSnapshots(ctx, tx, doc, cap)
-		if err != nil {
-			return err
-		}
 		check := &store.Check{DocumentID: doc.ID, At: now, Outcome: res.Outcome, HTTPStatus: cap.status,
-			NotModified: cap.notModified, SnapshotIDs: store.JoinIDs(snapIDs), Duration: now.Sub(start)}
+			NotModified: cap.notModified, RawSHA256: rawHashes(cap), Duration: now.Sub(start)}
+		// Pages carry nonces and rotating tokens, so their bytes differ from
+		// fetch to fetch while the policy does not: a verification keeps the
+		// hash of what it saw, and only captures that make a version keep the
+		// bytes (about 50 KB a check otherwise, forever).
+		var snapIDs []uint
+		if res.Outcome != store.OutcomeUnchanged {
+			var err error
+			if snapIDs, err = m.saveSnapshots(ctx, tx, doc, cap); err != nil {
+				return err
+			}
+			check.SnapshotIDs = store.JoinIDs(snapIDs)
+		}
 		if res.Outcome != store.OutcomeUnchanged {
 			v := &store.Version{DocumentID: doc.ID, SHA256: hash, Text: text, SnapshotIDs: store.JoinIDs(snapIDs),
 				CapturedAt: cap.at, ExtractorVersion: extract.Version}
@@ -570,6 +578,18 @@ func (m *Monitor) recordChange(ctx context.Context, tx *store.DB, doc *store.Doc
 		}
 	}
 	return ch, nil
+}
+
+// rawHashes lists the SHA-256 of each page fetched in this capture (empty
+// for pages answered with 304), comma-separated in page order.
+func rawHashes(cap *capture) string {
+	hs := make([]string, len(cap.pages))
+	for i, p := range cap.pages {
+		if p.raw != nil {
+			hs[i] = store.SHA256(p.raw)
+		}
+	}
+	return strings.Join(hs, ",")
 }
 
 func provisionRows(doc *store.Document, v *store.Version, ps []analysis.Provision) []store.Provision {

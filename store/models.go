@@ -115,8 +115,12 @@ type Check struct {
 	Reason      string `gorm:"size:40"`
 	Error       string `gorm:"type:text"`
 	HTTPStatus  int
-	NotModified bool   // a 304 answered the conditional request
+	NotModified bool // a 304 answered the conditional request
+	// SnapshotIDs are the stored raw pages of a capture that made a version
+	// (or failed); RawSHA256 the hashes of every page fetched, comma-separated
+	// in page order, so a verification names what it saw without storing it.
 	SnapshotIDs string `gorm:"size:500"`
+	RawSHA256   string `gorm:"type:text"`
 	VersionID   *uint
 	ChangeID    *uint
 	Duration    time.Duration
