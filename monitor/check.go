@@ -41,6 +41,10 @@ type Options struct {
 	RevertWindow int
 	// Observer, when set, counts checks, fetches, versions and changes (for /metrics).
 	Observer Observer
+	// Owner names this process in document leases (empty means host:pid);
+	// Lease is how long a check may hold a document.
+	Owner string
+	Lease time.Duration
 }
 
 // Observer is told what the monitor did; the metrics package implements it.
@@ -65,6 +69,7 @@ type Monitor struct {
 	fetcher *fetch.Fetcher
 	opts    Options
 	log     *slog.Logger
+	locks   docLocks
 }
 
 // New returns a Monitor that records into db and fetches with f.
@@ -92,6 +97,12 @@ func New(db *store.DB, f *fetch.Fetcher, opts Options) *Monitor {
 	}
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
+	}
+	if opts.Owner == "" {
+		opts.Owner = defaultOwner()
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 10 * time.Minute
 	}
 	return &Monitor{db: db, fetcher: f, opts: opts, log: opts.Logger.With("component", "monitor")}
 }
@@ -153,6 +164,11 @@ func (f *failure) Error() string { return f.err.Error() }
 // not exist); a page that cannot be fetched or is not the policy is a
 // recorded failure, reported in Result.
 func (m *Monitor) Check(ctx context.Context, docID uint) (Result, error) {
+	release, err := m.acquire(ctx, docID)
+	if err != nil {
+		return Result{DocumentID: docID}, fmt.Errorf("check document %d: %w", docID, err)
+	}
+	defer release()
 	start := m.opts.Now()
 	doc, err := m.db.Document(ctx, docID)
 	if err != nil {

@@ -346,3 +346,48 @@ func TestExtractorUpgradeIsTechnicalNotAnAlert(t *testing.T) {
 		t.Fatalf("latest version %d technical=%v, want a new technical version", latest.ID, latest.Technical)
 	}
 }
+
+// The scheduler and a person's /check can reach one document together:
+// they take turns, so a first capture is recorded once, not twice.
+func TestConcurrentChecksOfOneDocumentTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	ps := newPolicyServer(t)
+	rec := &alertRecorder{}
+	db, m, docID := setup(t, ps.srv.URL+"/about/privacy", rec)
+	ps.serve(200, demo.CourseraBefore(), "")
+	const n = 4
+	outcomes := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := m.Check(ctx, docID)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			outcomes <- r.Outcome
+		}()
+	}
+	wg.Wait()
+	close(outcomes)
+	count := map[string]int{}
+	for o := range outcomes {
+		count[o]++
+	}
+	if count[store.OutcomeFirst] != 1 || count[store.OutcomeUnchanged] != n-1 {
+		t.Fatalf("outcomes = %v, want one first and %d unchanged", count, n-1)
+	}
+	vs, err := db.Versions(ctx, docID, 0, false)
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("versions = %d (%v), want 1", len(vs), err)
+	}
+	doc, _ := db.Document(ctx, docID)
+	if doc.LeaseOwner != "" || doc.LeaseUntil != nil {
+		t.Errorf("lease not given back: %q until %v", doc.LeaseOwner, doc.LeaseUntil)
+	}
+	if s := m.LockedDocumentsForTest(); s != 0 {
+		t.Errorf("%d document locks kept after the checks", s)
+	}
+}

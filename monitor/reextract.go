@@ -17,6 +17,11 @@ import (
 // recorded as a technical version: the policy did not change, our reading of
 // it did, so it never alerts.
 func (m *Monitor) Reextract(ctx context.Context, docID uint) (*store.Version, bool, error) {
+	release, err := m.acquire(ctx, docID)
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
 	doc, err := m.db.Document(ctx, docID)
 	if err != nil {
 		return nil, false, err

@@ -2,9 +2,7 @@ package monitor
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,8 +15,6 @@ type SchedulerConfig struct {
 	// Workers bounds how many documents are checked at once; the fetcher
 	// still fetches one page at a time per host.
 	Workers int
-	// Owner names this replica in document leases; empty means host:pid.
-	Owner string
 	// Tick is how often the store is asked what is due; zero means a minute,
 	// or less when the check interval is shorter.
 	Tick time.Duration
@@ -44,10 +40,6 @@ type Scheduler struct {
 func NewScheduler(m *Monitor, cfg SchedulerConfig) *Scheduler {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
-	}
-	if cfg.Owner == "" {
-		host, _ := os.Hostname()
-		cfg.Owner = fmt.Sprintf("%s:%d", host, os.Getpid())
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Minute
@@ -94,6 +86,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 }
 
 // dispatch queues the due documents this replica can lease.
+// Leases are taken under the monitor's owner name, so that the check this
+// scheduler queues is not refused the document it leased.
 func (s *Scheduler) dispatch(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
@@ -111,7 +105,7 @@ func (s *Scheduler) dispatch(ctx context.Context) {
 		if busy {
 			continue
 		}
-		ok, err := s.m.db.LeaseDocument(ctx, d.ID, s.cfg.Owner, now, s.cfg.Lease)
+		ok, err := s.m.db.LeaseDocument(ctx, d.ID, s.m.opts.Owner, now, s.cfg.Lease)
 		if err != nil {
 			s.m.log.Error("scheduler: lease", "document", d.ID, "err", err)
 			continue
@@ -139,7 +133,7 @@ func (s *Scheduler) checkOne(ctx context.Context, docID uint) {
 		// the check was abandoned because ctx ended.
 		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := s.m.db.ReleaseDocument(rctx, docID, s.cfg.Owner); err != nil {
+		if err := s.m.db.ReleaseDocument(rctx, docID, s.m.opts.Owner); err != nil {
 			s.m.log.Warn("scheduler: release lease", "document", docID, "err", err)
 		}
 	}()
