@@ -53,7 +53,8 @@ type AuditVersion struct {
 	Snapshots  []AuditSnapshot `json:"snapshots"`
 }
 
-// AuditSnapshot is one raw capture behind a version.
+// AuditSnapshot is one raw capture behind a version, as the audit file and
+// the change record's evidence block show it.
 type AuditSnapshot struct {
 	ID          uint      `json:"id"`
 	SHA256      string    `json:"sha256"`
@@ -138,9 +139,7 @@ func BuildAudit(ctx context.Context, db *store.DB, slug, publicURL string, now t
 				if !ok {
 					continue
 				}
-				av.Snapshots = append(av.Snapshots, AuditSnapshot{ID: sn.ID, SHA256: sn.SHA256, URL: sn.URL,
-					Status: sn.Status, ContentType: sn.ContentType, Size: sn.Size, FetchedAt: sn.FetchedAt.UTC(),
-					Download: fmt.Sprintf("%s/snapshots/%d/raw", base, sn.ID)})
+				av.Snapshots = append(av.Snapshots, snapshotEvidence(sn, base))
 			}
 			ad.Versions = append(ad.Versions, av)
 		}
@@ -337,3 +336,10 @@ func mdText(s string) string {
 
 // mdCell is mdText that also cannot end a table cell.
 func mdCell(s string) string { return strings.ReplaceAll(mdText(s), "|", `\|`) }
+
+// snapshotEvidence describes a stored capture, with the address (under
+// base, the public URL) where it is downloaded exactly as fetched.
+func snapshotEvidence(sn store.Snapshot, base string) AuditSnapshot {
+	return AuditSnapshot{ID: sn.ID, SHA256: sn.SHA256, URL: sn.URL, Status: sn.Status, ContentType: sn.ContentType,
+		Size: sn.Size, FetchedAt: sn.FetchedAt.UTC(), Download: fmt.Sprintf("%s/snapshots/%d/raw", strings.TrimRight(base, "/"), sn.ID)}
+}

@@ -64,19 +64,7 @@ type versionProof struct {
 	TextSHA256 string          `json:"text_sha256"`
 	TextBytes  int             `json:"text_bytes"`
 	Technical  bool            `json:"technical,omitempty"`
-	Snapshots  []snapshotProof `json:"snapshots"`
-}
-
-type snapshotProof struct {
-	ID          uint      `json:"id"`
-	SHA256      string    `json:"sha256"`
-	URL         string    `json:"url"`
-	Status      int       `json:"http_status"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
-	FetchedAt   time.Time `json:"fetched_at"`
-	// Download is the raw capture's address, exactly as fetched.
-	Download string `json:"download"`
+	Snapshots  []AuditSnapshot `json:"snapshots"`
 }
 
 // kindNotes say, for a busy reader, why a change that is not substantive
@@ -212,15 +200,13 @@ func (s *Server) loadChange(ctx context.Context, id uint) (*changeRecord, error)
 
 func (s *Server) proof(ctx context.Context, v *store.Version) (*versionProof, error) {
 	pr := &versionProof{VersionID: v.ID, CapturedAt: v.CapturedAt.UTC(), TextSHA256: v.SHA256,
-		TextBytes: len(v.Text), Technical: v.Technical, Snapshots: []snapshotProof{}}
+		TextBytes: len(v.Text), Technical: v.Technical, Snapshots: []AuditSnapshot{}}
 	snaps, err := s.db.SnapshotsByIDs(ctx, store.SplitIDs(v.SnapshotIDs))
 	if err != nil {
 		return nil, err
 	}
 	for _, sn := range snaps {
-		pr.Snapshots = append(pr.Snapshots, snapshotProof{ID: sn.ID, SHA256: sn.SHA256, URL: sn.URL, Status: sn.Status,
-			ContentType: sn.ContentType, Size: sn.Size, FetchedAt: sn.FetchedAt.UTC(),
-			Download: s.absURL(fmt.Sprintf("/snapshots/%d/raw", sn.ID))})
+		pr.Snapshots = append(pr.Snapshots, snapshotEvidence(sn, s.absURL("")))
 	}
 	return pr, nil
 }
