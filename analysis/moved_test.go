@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/policybot/policybot/monitor/diff"
@@ -35,5 +36,27 @@ func TestSummarizeMovedBlocks(t *testing.T) {
 				t.Error("a substantive move has no headline")
 			}
 		})
+	}
+}
+
+// A provision found in a table row is excerpted from the cell that states
+// it, not as the whole row.
+func TestProvisionExcerptFromTableCell(t *testing.T) {
+	md := "# Purposes\n\n" +
+		"| Identity Data; Contact Data; Usage Data | To send you marketing communications and show you ads based on your interests. We may share this with advertising partners. | Consent |\n"
+	var found bool
+	for _, p := range Default().Provisions(md) {
+		if strings.Contains(p.Excerpt, "|") || strings.Contains(p.Excerpt, "Consent") && strings.Contains(p.Excerpt, "Identity Data") {
+			t.Errorf("%s excerpt spans cells: %q", p.Category, p.Excerpt)
+		}
+		if md[p.Start:p.End] == "" || !strings.Contains(md[p.Start:p.End], strings.Fields(p.Excerpt)[0]) {
+			t.Errorf("%s offsets %d..%d do not locate %q", p.Category, p.Start, p.End, p.Excerpt)
+		}
+		if p.Category == "tracking_ads" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the advertising cell was not indexed as tracking_ads")
 	}
 }

@@ -61,7 +61,13 @@ func (c *Classifier) Provisions(markdown string) []Provision {
 // sentence.
 func (c *Classifier) excerpt(p Passage, category string) (string, int, int) {
 	text := lineBreaks.Replace(p.Text)
-	spans := Sentences(text)
+	spans, row := Sentences(text), false
+	if strings.HasPrefix(strings.TrimSpace(text), "|") {
+		// A table row is several statements side by side ("what data |
+		// why | legal basis"): the excerpt is the cell sentence that says
+		// it, not the whole row.
+		spans, row = cellSentences(text), true
+	}
 	if len(spans) == 0 {
 		return cleanInline(p.Text), p.Start, p.End
 	}
@@ -74,7 +80,7 @@ func (c *Classifier) excerpt(p Passage, category string) (string, int, int) {
 		}
 	}
 	from, to := spans[best].Start, spans[best].End
-	if best+1 < len(spans) && counts[best+1] > 0 {
+	if !row && best+1 < len(spans) && counts[best+1] > 0 {
 		to = spans[best+1].End
 	}
 	// lineBreaks only shortens "<br>" runs; map offsets back when it did.
@@ -82,6 +88,22 @@ func (c *Classifier) excerpt(p Passage, category string) (string, int, int) {
 		return cleanInline(text[from:to]), p.Start, p.End
 	}
 	return cleanInline(text[from:to]), p.Start + from, p.Start + to
+}
+
+// cellSentences splits a Markdown table row into its cells' sentences.
+func cellSentences(text string) []Span {
+	var out []Span
+	start := 0
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && text[i] != '|' {
+			continue
+		}
+		for _, sp := range Sentences(text[start:i]) {
+			out = append(out, Span{Start: start + sp.Start, End: start + sp.End})
+		}
+		start = i + 1
+	}
+	return out
 }
 
 // Comparison says which platforms state a provision and how.
