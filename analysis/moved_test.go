@@ -60,3 +60,25 @@ func TestProvisionExcerptFromTableCell(t *testing.T) {
 		t.Error("the advertising cell was not indexed as tracking_ads")
 	}
 }
+
+func TestCompareKeepsTheExcerptClosestToOtherPlatforms(t *testing.T) {
+	long := Provision{Category: "third_party_sharing", Confidence: 0.99, Excerpt: "Identity Data; Contact Data; " +
+		"Usage Data; Device Data; Location Data; Payment Data; Profile Data; Marketing Data; Text and images on partner sites."}
+	short := Provision{Category: "third_party_sharing", Confidence: 0.95, Excerpt: "We share your personal data with advertising partners and service providers."}
+	other := Provision{Category: "third_party_sharing", Confidence: 0.9, Excerpt: "We may share personal data with our partners and service providers."}
+	cmp := Compare("third_party_sharing", map[string][]Provision{
+		"Coursera": {long, short},
+		"Netflix":  {other},
+		"Zoom":     {{Category: "data_retention", Excerpt: "We keep data for 30 days."}},
+	})
+	if got := cmp.Have["Coursera"].Excerpt; got != short.Excerpt {
+		t.Errorf("Coursera's excerpt = %q, want the one that says what the others say", got)
+	}
+	if len(cmp.Missing) != 1 || cmp.Missing[0] != "Zoom" {
+		t.Errorf("missing = %v", cmp.Missing)
+	}
+	alone := Compare("third_party_sharing", map[string][]Provision{"Coursera": {long, short}})
+	if got := alone.Have["Coursera"]; got.Confidence != long.Confidence {
+		t.Errorf("alone, the most confident excerpt is kept; got %q", got.Excerpt)
+	}
+}

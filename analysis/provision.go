@@ -79,6 +79,18 @@ func (c *Classifier) excerpt(p Passage, category string) (string, int, int) {
 			best, bestN = i, counts[i]
 		}
 	}
+	if row && bestN == 0 {
+		// No cell names the practice by itself: take the cell the model
+		// finds most about it, not the first (which lists data types).
+		if ci, ok := c.catIndex[category]; ok {
+			bestP := -1.0
+			for i, sp := range spans {
+				if p := c.Scores(cleanInline(text[sp.Start:sp.End]))[ci]; p > bestP {
+					best, bestP = i, p
+				}
+			}
+		}
+	}
 	from, to := spans[best].Start, spans[best].End
 	if !row && best+1 < len(spans) && counts[best+1] > 0 {
 		to = spans[best+1].End
@@ -121,7 +133,8 @@ type Comparison struct {
 
 // Compare lines up one category across platforms. For each platform that
 // has the provision it keeps the excerpt closest to what the other
-// platforms say (the most representative), ties broken by confidence;
+// platforms say (the most representative), ties broken by confidence, or
+// its most confident one when no other platform has the provision;
 // platforms with none are listed as missing.
 func Compare(category string, byPlatform map[string][]Provision) Comparison {
 	cmp := Comparison{Category: category, Have: map[string]Provision{}, Platforms: []string{}, Missing: []string{}}
@@ -152,9 +165,24 @@ func Compare(category string, byPlatform map[string][]Provision) Comparison {
 	}
 	typicality := map[string]float64{}
 	for platform, ps := range cands {
+		// "What the others say" leaves this platform's own words out: a long
+		// excerpt would otherwise look typical because it fills the centroid.
+		others := make(map[string]float64, len(centroid))
+		for w, n := range centroid {
+			others[w] = n
+		}
+		for _, bag := range bags[platform] {
+			for w := range bag {
+				others[w]--
+			}
+		}
 		bestI, bestS := 0, -1.0
 		for i, p := range ps {
-			s := similarity(bags[platform][i], centroid) + 0.1*p.Confidence
+			// Alone, a platform's excerpt is its most confident, shortest first.
+			s := p.Confidence - float64(len(p.Excerpt))/1e6
+			if len(cands) > 1 {
+				s = similarity(bags[platform][i], others) + 0.1*p.Confidence
+			}
 			if s > bestS {
 				bestI, bestS = i, s
 			}
