@@ -6,6 +6,7 @@ package console
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -242,8 +243,13 @@ func (a *Adapter) emit(to bot.Target, msg bot.Message) string {
 	kind = bot.Clean(kind, true)
 	text := bot.RenderText(msg)
 	if a.opts.Format == FormatJSON {
-		b, _ := json.Marshal(jsonLine{Kind: kind, Channel: bot.Clean(to.Channel, true), Thread: bot.Clean(to.Thread, true), ID: id, Text: text})
-		_, _ = a.out.Write(append(b, '\n'))
+		// Policy text keeps its < > & as written (still valid JSON) so the
+		// lines read the same to a person as to a script.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(jsonLine{Kind: kind, Channel: bot.Clean(to.Channel, true), Thread: bot.Clean(to.Thread, true), ID: id, Text: text})
+		_, _ = a.out.Write(buf.Bytes())
 		return id
 	}
 	var sb strings.Builder
