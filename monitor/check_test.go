@@ -91,8 +91,13 @@ func (a *alertRecorder) onHealth(_ context.Context, _ *store.DB, _ *store.Docume
 // pointed at the local server, and returns the monitor and the document id.
 func setup(t *testing.T, url string, rec *alertRecorder) (*store.DB, *monitor.Monitor, uint) {
 	t.Helper()
+	return setupOn(t, storetest.MustOpen(t), url, rec)
+}
+
+// setupOn is setup on a given store (SQLite or PostgreSQL).
+func setupOn(t *testing.T, db *store.DB, url string, rec *alertRecorder) (*store.DB, *monitor.Monitor, uint) {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.MustOpen(t)
 	p, ok := catalog.Builtin().Lookup("coursera")
 	if !ok {
 		t.Fatal("coursera not in the catalog")
@@ -135,12 +140,19 @@ func reindent(page []byte) []byte {
 	return []byte(s)
 }
 
+// The whole capture flow means the same on SQLite and on PostgreSQL (when
+// POLICYBOT_TEST_POSTGRES names a server, as in CI).
 func TestCheckEndToEnd(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testCheckEndToEnd(t, storetest.MustOpen(t)) })
+	t.Run("postgres", func(t *testing.T) { testCheckEndToEnd(t, storetest.MustOpenPostgres(t)) })
+}
+
+func testCheckEndToEnd(t *testing.T, onto *store.DB) {
 	ctx := context.Background()
 	v005, v006 := demo.CourseraBefore(), demo.CourseraAfter()
 	ps := newPolicyServer(t)
 	rec := &alertRecorder{}
-	db, m, docID := setup(t, ps.srv.URL+"/about/privacy", rec)
+	db, m, docID := setupOn(t, onto, ps.srv.URL+"/about/privacy", rec)
 
 	check := func(step string) monitor.Result {
 		t.Helper()
