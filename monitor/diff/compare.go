@@ -277,10 +277,13 @@ func similar(o, n *block) float64 {
 // removed block placed where it stood relative to the blocks kept in place.
 func (c *comparison) result() Result {
 	res := Result{Stats: Stats{OldBlocks: c.nOld, NewBlocks: c.nNew()}}
-	var headings map[string]bool
+	var (
+		headings      map[string]bool
+		headingCounts map[string]int
+	)
 	for k := range c.blocks {
 		if c.match[k] < 0 {
-			headings = c.headingTitles()
+			headings, headingCounts = c.headingTitles()
 			break
 		}
 	}
@@ -308,7 +311,7 @@ func (c *comparison) result() Result {
 		}
 		o := c.oldBlock(i)
 		e := Edit{Op: OpRemoved, Section: o.Section, Before: o.Text, OldIndex: i, NewIndex: -1}
-		e.Substantive, e.Reason = classifyLone(o, headings)
+		e.Substantive, e.Reason = classifyLone(o, c.headingsFor(i, headings, headingCounts))
 		res.Stats.Removed++
 		res.Stats.WordsDeleted += countWords(o.Text)
 		edits = append(edits, keyed{next[i], 0, i, e})
@@ -321,7 +324,7 @@ func (c *comparison) result() Result {
 		case m < 0:
 			n = c.prep(c.nOld + j)
 			e = Edit{Op: OpAdded, Section: n.Section, After: n.Text, OldIndex: -1, NewIndex: j}
-			e.Substantive, e.Reason = classifyLone(n, headings)
+			e.Substantive, e.Reason = classifyLone(n, c.headingsFor(c.nOld+j, headings, headingCounts))
 			res.Stats.Added++
 			res.Stats.WordsInserted += countWords(n.Text)
 		case c.how[c.nOld+j] == matchExact:
@@ -378,16 +381,33 @@ func (c *comparison) result() Result {
 }
 
 // headingTitles collects the titles of both texts' sections, including
-// short all-bold paragraphs that serve as headings in many policies.
-func (c *comparison) headingTitles() map[string]bool {
+// short all-bold paragraphs that serve as headings in many policies, with
+// how many blocks carry each.
+func (c *comparison) headingTitles() (map[string]bool, map[string]int) {
 	m := make(map[string]bool)
+	n := make(map[string]int)
 	for k := range c.blocks {
-		b := &c.blocks[k]
-		if b.Kind == BlockHeading || (b.Kind == BlockParagraph && len(b.Text) < 200 && strings.HasPrefix(b.Text, "**") && strings.HasSuffix(b.Text, "**")) {
+		if b := &c.blocks[k]; b.Kind == BlockHeading || boldParagraph(b) {
 			if t := c.prep(k).title; t != "" {
 				m[t] = true
+				n[t]++
 			}
 		}
 	}
-	return m
+	return m, n
+}
+
+func boldParagraph(b *block) bool {
+	return b.Kind == BlockParagraph && len(b.Text) < 200 && strings.HasPrefix(b.Text, "**") && strings.HasSuffix(b.Text, "**")
+}
+
+// headingsFor is the section titles a lone block k is checked against. A
+// bold paragraph counts among the titles only through itself, so it is no
+// contents entry of itself: a commitment set in bold that comes or goes
+// ("**We never sell your personal information.**") is news.
+func (c *comparison) headingsFor(k int, headings map[string]bool, counts map[string]int) map[string]bool {
+	if b := c.prep(k); boldParagraph(b) && counts[b.title] <= 1 {
+		return nil
+	}
+	return headings
 }

@@ -474,3 +474,34 @@ func TestRemovedPlacement(t *testing.T) {
 		t.Errorf("section = %q", r.Edits[0].Section)
 	}
 }
+
+// A short all-bold paragraph serves as a heading in many policies, so a
+// block elsewhere with the same words is navigation. The bold paragraph
+// itself is not: a commitment set in bold ("**We never sell your personal
+// information.**") that is removed or added is news, not a contents entry.
+func TestBoldStatementAddedOrRemoved(t *testing.T) {
+	base := "# Privacy\n\nWe collect your name and email address when you sign up.\n\n## Sharing\n\nWe share data with service providers who run the service.\n\n"
+	tests := []struct {
+		name, old, new string
+		want           Kind
+		reason         string
+	}{
+		{"bold commitment removed",
+			base + "**We never sell your personal information.**\n\nMore about cookies.\n",
+			base + "More about cookies.\n", KindSubstantive, ""},
+		{"bold statement added",
+			base + "More about cookies.\n",
+			base + "**We sell your personal information to advertisers.**\n\nMore about cookies.\n", KindSubstantive, ""},
+		{"contents entry of a bold section title removed",
+			"*   Cookies and tracking\n\n" + base + "**Cookies and tracking**\n\nWe use cookies to keep you signed in.\n",
+			base + "**Cookies and tracking**\n\nWe use cookies to keep you signed in.\n", KindCosmetic, ReasonNavigation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Compare(tt.old, tt.new)
+			if r.Kind != tt.want || len(r.Edits) != 1 || r.Edits[0].Reason != tt.reason {
+				t.Errorf("kind = %s, edits = %+v; want %s with one edit (reason %q)", r.Kind, r.Edits, tt.want, tt.reason)
+			}
+		})
+	}
+}
