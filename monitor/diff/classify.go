@@ -137,23 +137,79 @@ func dateOnly(a, b []string) bool {
 	return changed
 }
 
-// stampMask marks the words that belong to a date stamp: a stamp keyword
-// and the date words and connectors that follow it.
+// stampMask marks the words of a date stamp that read as a date: after a
+// stamp keyword, the runs of date tokens (joined by "of"/"de" as in "1st of
+// March", "1 de enero de 2025") that name a month, carry a year or several
+// numbers, or follow a version keyword. A lone number after a keyword is no
+// date: "effective 30 days after we post them", "applies from 16 years".
 func stampMask(ws []string) []bool {
 	m := make([]bool, len(ws))
-	in := false
-	for i, w := range ws {
-		switch {
-		case stampKeywords[w]:
-			in = true
-		case in && (isDateToken(w) || stampConnectors[w]):
-		default:
-			in = false
+	for i := 0; i < len(ws); {
+		if !stampKeywords[ws[i]] {
+			i++
+			continue
 		}
-		m[i] = in
+		version := versionKeywords[ws[i]]
+		j := i + 1
+		for j < len(ws) && !stampKeywords[ws[j]] && (isDateToken(ws[j]) || stampConnectors[ws[j]]) {
+			j++
+		}
+		markDates(ws[i+1:j], m[i+1:j], version)
+		i = j
 	}
 	return m
 }
+
+// markDates marks, in the words of one stamp, the runs of date tokens that
+// read as a date (or a version number when version is set).
+func markDates(ws []string, m []bool, version bool) {
+	for i := 0; i < len(ws); {
+		if !isDateToken(ws[i]) {
+			i++
+			continue
+		}
+		j, numbers, dated := i, 0, version
+		for j < len(ws) {
+			w := ws[j]
+			switch {
+			case isDateToken(w):
+				if months[w] {
+					dated = true
+				} else if numbers++; digits(w) >= 4 {
+					dated = true // a year, or 20250701
+				}
+				j++
+				continue
+			case dateJoiners[w] && j+1 < len(ws) && isDateToken(ws[j+1]):
+				j++
+				continue
+			}
+			break
+		}
+		if dated || numbers >= 2 {
+			for k := i; k < j; k++ {
+				m[k] = isDateToken(ws[k])
+			}
+		}
+		i = j
+	}
+}
+
+func digits(w string) int {
+	n := 0
+	for _, r := range w {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// versionKeywords introduce a version number, which needs no month or year.
+var versionKeywords = setOf("version", "versions", "revision", "fassung")
+
+// dateJoiners join the parts of one date: "1st of March", "1 de enero de 2025".
+var dateJoiners = setOf("of", "de", "del")
 
 // isDateToken reports a word that can be part of a date or version number:
 // a number (with an ordinal suffix or a leading v), a month or a weekday.

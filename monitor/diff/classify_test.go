@@ -34,6 +34,18 @@ func TestClassifyModified(t *testing.T) {
 		{"word added", "We share data with partners.", "We share data with partners and affiliates.", true, ""},
 		{"negation", "We sell your data.", "We do not sell your data.", true, ""},
 		{"stamp plus text", "Last updated: May 4, 2026. We sell data.", "Last updated: May 11, 2026. We share data.", true, ""},
+
+		// A number after a stamp keyword is a date only when it reads as one.
+		{"notice period", "Changes become effective 30 days after we post them.", "Changes become effective 3 days after we post them.", true, ""},
+		{"take effect in", "The new terms take effect in 30 days.", "The new terms take effect in 7 days.", true, ""},
+		{"age after applies", "This section applies from 16 years of age.", "This section applies from 13 years of age.", true, ""},
+		{"period after date", "We keep it until the date of 30 days after you leave.", "We keep it until the date of 90 days after you leave.", true, ""},
+		{"count after a whole stamp", "Last updated on 1 May 2025 at 13 locations.", "Last updated on 1 May 2025 at 16 locations.", true, ""},
+		{"spanish stamp", "Última actualización: 1 de enero de 2025", "Última actualización: 15 de enero de 2025", false, ReasonDate},
+		{"ordinal of month", "Effective on the 1st of March 2025", "Effective on the 5th of March 2025", false, ReasonDate},
+		{"numeric date", "Last updated: 3/26/26", "Last updated: 4/2/26", false, ReasonDate},
+		{"german stamp", "Stand: 01.07.2025", "Stand: 15.08.2025", false, ReasonDate},
+		{"version number", "Version 4", "Version 5", false, ReasonDate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
