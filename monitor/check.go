@@ -39,6 +39,10 @@ type Options struct {
 	// RevertWindow is how many earlier versions a text may return to and count
 	// as flapping rather than a change.
 	RevertWindow int
+	// RevertMaxAge bounds flapping in time: a text that returns after the
+	// one it replaced stood longer than this is the platform undoing a
+	// change, and alerts like any change. Zero means 30 days.
+	RevertMaxAge time.Duration
 	// Observer, when set, counts checks, fetches, versions and changes (for /metrics).
 	Observer Observer
 	// Owner names this process in document leases (empty means host:pid);
@@ -94,6 +98,9 @@ func New(db *store.DB, f *fetch.Fetcher, opts Options) *Monitor {
 	}
 	if opts.RevertWindow <= 0 {
 		opts.RevertWindow = 5
+	}
+	if opts.RevertMaxAge <= 0 {
+		opts.RevertMaxAge = 30 * 24 * time.Hour
 	}
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
@@ -474,7 +481,7 @@ func (m *Monitor) recordCapture(ctx context.Context, doc *store.Document, cap *c
 		}
 		result = diff.Compare(prev.Text, text)
 		switch {
-		case guard.IsRevert(hash, hashes):
+		case guard.IsRevert(hash, hashes) && now.Sub(prev.CapturedAt) <= m.opts.RevertMaxAge:
 			kind = store.KindReverted
 		case result.Kind == diff.KindSubstantive:
 			kind = store.KindSubstantive

@@ -403,3 +403,48 @@ func TestConcurrentChecksOfOneDocumentTakeTurns(t *testing.T) {
 		t.Errorf("%d document locks kept after the checks", s)
 	}
 }
+
+// A text that comes back within days is flapping (reverted, no alert); one
+// that comes back after the other text stood for months is the platform
+// undoing a change, and the people who were told of the change are told
+// of its undoing.
+func TestReturnToAnOldTextAfterMonthsIsAChange(t *testing.T) {
+	ctx := context.Background()
+	ps := newPolicyServer(t)
+	rec := &alertRecorder{}
+	db := storetest.MustOpen(t)
+	_, _, docID := setupOn(t, db, ps.srv.URL+"/about/privacy", rec)
+	now := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
+	cfg := config.Default().Fetch
+	cfg.AllowPrivate = true
+	f := fetch.New(cfg, fetch.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), fetch.WithHostGap(0))
+	t.Cleanup(f.Close)
+	m := monitor.New(db, f, monitor.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), OnChange: rec.onChange, OnHealth: rec.onHealth,
+		Now: func() time.Time { return now },
+	})
+	check := func(page []byte, after time.Duration) monitor.Result {
+		t.Helper()
+		now = now.Add(after)
+		ps.serve(200, page, "")
+		r, err := m.Check(ctx, docID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := demo.CourseraBefore(), demo.CourseraAfter()
+	check(a, 0)
+	if r := check(b, 6*time.Hour); r.Change == nil || r.Change.Kind != store.KindSubstantive {
+		t.Fatalf("A→B: %+v", r)
+	}
+	// B stands for four months, then the platform goes back to A.
+	r := check(a, 120*24*time.Hour)
+	if r.Change == nil || r.Change.Kind != store.KindSubstantive || len(rec.alerts) != 2 {
+		t.Fatalf("B→A after four months: %+v, %d alerts; want a substantive change and a second alert", r.Change, len(rec.alerts))
+	}
+	// Flipping back six hours later is flapping again.
+	if r := check(b, 6*time.Hour); r.Change == nil || r.Change.Kind != store.KindReverted || len(rec.alerts) != 2 {
+		t.Fatalf("A→B six hours later: %+v, %d alerts; want reverted and no new alert", r.Change, len(rec.alerts))
+	}
+}
