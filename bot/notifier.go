@@ -208,6 +208,12 @@ func (n *Notifier) send(ctx context.Context, d store.Delivery) (bool, error) {
 			return false, ctx.Err()
 		}
 	}
+	// The batch was claimed together and is posted one by one: by now this
+	// delivery's lease may have run out and another replica taken it. A
+	// post cannot be taken back, so make sure it is still ours first.
+	if err := n.db.RenewDelivery(ctx, d.ID, n.opts.Owner, n.now().Add(n.opts.Lease)); err != nil {
+		return false, err
+	}
 	ch, err := n.db.Channel(ctx, d.ChannelID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -523,3 +523,51 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A pass claims a batch, then posts one delivery after another; when the
+// posts are slow, the last deliveries' leases run out before their turn and
+// another replica may take them. The first replica must notice before
+// posting, not after: a post cannot be taken back.
+func TestLeaseLostWhileWaitingInTheBatchIsNotPostedTwice(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "unlimited")
+	for i := 0; i < 2; i++ {
+		f.recordChange(t, summary(1, analysis.SeverityImportant))
+		f.clock.Add(25 * time.Hour) // separate threads
+	}
+	var b *bot.Notifier
+	recB := &recorder{}
+	// Each post of replica A takes 40 s (the lease is a minute); while A
+	// posts the second part of the first delivery, B runs a pass.
+	recA := &recorder{fail: func(call int, to bot.Target) (error, bool) {
+		f.clock.Add(40 * time.Second)
+		if call == 2 {
+			b.SendDue(ctx)
+		}
+		return nil, false
+	}}
+	mk := func(owner string, a bot.Adapter) *bot.Notifier {
+		return bot.NewNotifier(f.db, []bot.Adapter{a}, bot.NotifierOptions{Owner: owner, Lease: time.Minute, Now: f.clock.Now, Batch: 2})
+	}
+	a := mk("a", recA)
+	b = mk("b", recB)
+	a.SendDue(ctx)
+	count := map[string]int{}
+	for _, p := range append(recA.Posts(), recB.Posts()...) {
+		count[p.to.IdempotencyKey]++
+	}
+	for key, n := range count {
+		if n != 1 {
+			t.Errorf("%s posted %d times", key, n)
+		}
+	}
+	if len(count) != 4 {
+		t.Errorf("posted %d distinct parts, want 4 (2 alerts of 2 parts): %v", len(count), count)
+	}
+	ds, _ := f.db.Deliveries(ctx, "")
+	for _, d := range ds {
+		if d.Status != store.DeliveryDelivered {
+			t.Errorf("delivery %d is %s", d.ID, d.Status)
+		}
+	}
+}
