@@ -307,6 +307,16 @@ func (n *Notifier) post(ctx context.Context, a Adapter, ch *store.Channel, d sto
 			to.Thread = threadID
 		}
 		id, err := n.postOnce(ctx, a, to, msg, retried)
+		if _, refused := IsPermanent(err); refused && part == 0 && to.Thread != "" {
+			// The document's earlier thread is gone or closed (its alert
+			// deleted, the thread locked): the news is not, so it starts a
+			// thread of its own. A channel that refuses everything refuses
+			// this post too, and the delivery is parked as before.
+			n.opts.Logger.Warn("thread refused, posting a new parent",
+				slog.Uint64("delivery", uint64(d.ID)), slog.String("thread", to.Thread), slog.Any("err", err))
+			to.Thread = ""
+			id, err = n.postOnce(ctx, a, to, msg, retried)
+		}
 		if err != nil {
 			return err
 		}

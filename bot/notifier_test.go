@@ -571,3 +571,55 @@ func TestLeaseLostWhileWaitingInTheBatchIsNotPostedTwice(t *testing.T) {
 		}
 	}
 }
+
+// A change joins its document's thread from earlier in the day; when the
+// chat refuses that thread (someone deleted the first alert, or locked its
+// thread) the change is still news: it starts a thread of its own instead
+// of being parked. The same holds for a monitor's recovery notice.
+func TestRefusedOldThreadStartsANewOne(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "unlimited")
+	var gone string
+	rec := &recorder{fail: func(call int, to bot.Target) (error, bool) {
+		if gone != "" && to.Thread == gone {
+			return &bot.PermanentError{Reason: "Discord says Unknown Message: the alert was deleted", Err: errors.New("404")}, false
+		}
+		return nil, false
+	}}
+	n := f.notifier(rec, 8)
+	f.recordChange(t, summary(1, analysis.SeverityImportant))
+	n.SendDue(ctx)
+	gone = rec.Posts()[0].id // the first alert is deleted
+
+	f.clock.Add(3 * time.Hour)
+	f.recordChange(t, summary(1, analysis.SeverityImportant))
+	n.SendDue(ctx)
+	ps := rec.Posts()
+	if len(ps) != 4 || ps[2].to.Thread != "" || ps[3].to.Thread != ps[2].id {
+		t.Fatalf("second change posts = %+v, want a new parent and its reply in its thread", ps[2:])
+	}
+	ds, _ := f.db.Deliveries(ctx, "")
+	ch, _ := f.db.Channel(ctx, f.channel.ID)
+	if ds[1].Status != store.DeliveryDelivered || ch.ParkedReason != "" {
+		t.Fatalf("delivery %s (%q), channel parked %q; want delivered", ds[1].Status, ds[1].LastError, ch.ParkedReason)
+	}
+	// The next change joins the new thread.
+	f.clock.Add(time.Hour)
+	f.recordChange(t, summary(1, analysis.SeverityImportant))
+	n.SendDue(ctx)
+	if ps := rec.Posts(); len(ps) != 6 || ps[4].to.Thread != ps[2].id {
+		t.Fatalf("third change posts = %+v, want it in the new thread %s", ps[4:], ps[2].id)
+	}
+
+	// A monitor breaks, its notice thread is deleted, and it recovers.
+	f.db.Tx(ctx, func(tx *store.DB) error { return f.alerts.OnHealth(ctx, tx, f.doc, true, "login wall") })
+	n.SendDue(ctx)
+	gone = rec.Posts()[6].id
+	f.clock.Add(72 * time.Hour)
+	f.db.Tx(ctx, func(tx *store.DB) error { return f.alerts.OnHealth(ctx, tx, f.doc, false, "") })
+	n.SendDue(ctx)
+	ps = rec.Posts()
+	if len(ps) != 8 || ps[7].to.Thread != "" || !strings.Contains(ps[7].msg.Title, "recovered") {
+		t.Fatalf("recovery = %+v, want it posted in the channel", ps[7:])
+	}
+}
