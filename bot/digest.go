@@ -168,6 +168,12 @@ func (g *Digests) writeOne(ctx context.Context, ch store.Channel, now time.Time)
 		return false, errors.Join(err, aerr)
 	}
 	start, end := sched.Period(due)
+	// After a downtime over several digest times, one digest covers them
+	// all, up to the last time that has passed, so the next one starts
+	// where it ends and no change falls between two digests.
+	for next := sched.Next(end); next != nil && !next.After(now); next = sched.Next(*next) {
+		end = *next
+	}
 	wrote := false
 	err = g.DB.Tx(ctx, func(tx *store.DB) error {
 		// Advancing first, conditioned on the old due time, makes the

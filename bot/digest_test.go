@@ -125,3 +125,46 @@ func TestDigestContentAndWrittenOnce(t *testing.T) {
 		t.Error("digest lists notice before important")
 	}
 }
+
+// A bot that was down over several digest times writes one digest when it
+// comes back, and that digest covers every week it missed: a free plan
+// hears of changes only through digests, so a gap in them loses changes.
+func TestDigestAfterDowntimeCoversTheMissedWeeks(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "free")
+	due := f.clock.Now().Add(2 * time.Hour)
+	f.db.UpdateChannel(ctx, f.channel.ID, map[string]any{"next_digest_at": due, "digest_day": int(due.Weekday()), "digest_time": due.Format("15:04")})
+	g := &bot.Digests{DB: f.db, PublicURL: "http://127.0.0.1:8080", Now: f.clock.Now}
+
+	// Down from before the first digest time until after the third; a
+	// change was recorded in between (by another replica, or found by the
+	// first check after the restart with its detection time).
+	f.clock.Add(2*time.Hour + 3*24*time.Hour)
+	c := f.recordChange(t, summary(1, analysis.SeverityImportant))
+	f.clock.Add(13 * 24 * time.Hour)
+	if n, err := g.WriteDue(ctx); err != nil || n != 1 {
+		t.Fatalf("after the downtime: %d digests, %v; want 1", n, err)
+	}
+	rec := &recorder{}
+	n := f.notifier(rec, 8)
+	n.SendDue(ctx)
+	if len(rec.Posts()) != 1 {
+		t.Fatalf("digest posts = %d", len(rec.Posts()))
+	}
+	if text := bot.RenderText(rec.Posts()[0].msg); !strings.Contains(text, bot.RecordURL("http://127.0.0.1:8080", c.ID)) {
+		t.Errorf("the digest after the downtime lacks the change of the missed weeks:\n%s", text)
+	}
+	ch, _ := f.db.Channel(ctx, f.channel.ID)
+	if want := due.AddDate(0, 0, 21); ch.NextDigestAt == nil || !ch.NextDigestAt.Equal(want) {
+		t.Fatalf("next digest = %v, want %v", ch.NextDigestAt, want)
+	}
+	// The next digest starts where this one ended: the change is not repeated.
+	f.clock.Add(6 * 24 * time.Hour)
+	if n, err := g.WriteDue(ctx); err != nil || n != 1 {
+		t.Fatalf("next week: %d digests, %v", n, err)
+	}
+	n.SendDue(ctx)
+	if text := bot.RenderText(rec.Posts()[1].msg); strings.Contains(text, bot.RecordURL("http://127.0.0.1:8080", c.ID)) {
+		t.Errorf("the next digest repeats the change:\n%s", text)
+	}
+}
