@@ -46,6 +46,11 @@ func TestClassifyModified(t *testing.T) {
 		{"numeric date", "Last updated: 3/26/26", "Last updated: 4/2/26", false, ReasonDate},
 		{"german stamp", "Stand: 01.07.2025", "Stand: 15.08.2025", false, ReasonDate},
 		{"version number", "Version 4", "Version 5", false, ReasonDate},
+
+		// A decimal mark is part of the number; a thousands separator is not.
+		{"decimal point", "We charge a fee of 2.5% on each payout.", "We charge a fee of 25% on each payout.", true, ""},
+		{"decimal comma", "Jedes Konto hat 1,5 GB Speicher.", "Jedes Konto hat 15 GB Speicher.", true, ""},
+		{"thousands separator", "We keep up to 1,000 records.", "We keep up to 1 000 records.", false, ReasonPunctuation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

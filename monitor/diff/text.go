@@ -194,16 +194,36 @@ func canonical(s string, lv level) string {
 // text once spacing, punctuation and symbols (quotes, dashes, ellipses,
 // bullets) are taken away. Currency signs, % and comparison signs stay:
 // "$10" and "€10", "<13" and ">13" say different things.
+//
+// A decimal mark stays too: "2.5%" and "25%" are different fees. A "." or
+// "," between digits is a decimal mark unless exactly three digits follow
+// (then it groups thousands, and "1,000" is "1 000").
 func alnumOnly(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
-		if isWordRune(r) || r == '%' || r == '<' || r == '>' || r == '+' || unicode.Is(unicode.Sc, r) {
+	for i, r := range s {
+		if isWordRune(r) || r == '%' || r == '<' || r == '>' || r == '+' || unicode.Is(unicode.Sc, r) ||
+			((r == '.' || r == ',') && decimalMark(s, i)) {
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
+
+// decimalMark reports whether the "." or "," at s[i] sits between digits
+// and is not followed by exactly three of them.
+func decimalMark(s string, i int) bool {
+	if i == 0 || !isDigit(s[i-1]) {
+		return false
+	}
+	n := 0
+	for j := i + 1; j < len(s) && isDigit(s[j]); j++ {
+		n++
+	}
+	return n > 0 && n != 3
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
