@@ -168,6 +168,43 @@ func TestTrackURL(t *testing.T) {
 	expect(t, h.do("/track ftp://example.com/privacy"), bot.KindEphemeral, "Only http and https")
 }
 
+// A platform made from a URL is shared by every workspace, one document per
+// type. Another page of the same site, as the same type, is not that
+// document: the answer says which page is tracked, instead of tracking it
+// under the name of the page that was asked for.
+func TestTrackURLOfAnotherPageAsTheSameType(t *testing.T) {
+	h := newHarness(t, "unlimited")
+	ctx := context.Background()
+	expect(t, h.as(req("T1", "C1", true, "/track https://example.com/privacy")), bot.KindReply, "Now tracking example.com (Privacy Policy)")
+	m := h.as(req("T2", "C9", true, "/track https://example.com/legal/privacy-2026"))
+	expect(t, m, bot.KindEphemeral, "already tracked from https://example.com/privacy")
+	ch, err := h.db.EnsureChannel(ctx, mustTenant(t, h, "T2").ID, "C9", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subs, _ := h.db.ChannelSubscriptions(ctx, ch.ID); len(subs) != 0 {
+		t.Fatalf("the channel tracks %d platform(s) after a refusal", len(subs))
+	}
+	// The first workspace still tracks its page.
+	p, err := h.db.PlatformBySlug(ctx, "example-com")
+	if err != nil || len(p.Documents) != 1 || p.Documents[0].URL != "https://example.com/privacy" {
+		t.Fatalf("custom platform after the refusal = %+v, %v", p, err)
+	}
+	// With the type named, the same.
+	expect(t, h.as(req("T2", "C9", true, "/track https://example.com/legal/other privacy")), bot.KindEphemeral, "already tracked from https://example.com/privacy")
+	// The same page is the same document.
+	expect(t, h.as(req("T2", "C9", true, "/track https://example.com/privacy")), bot.KindReply, "Now tracking example.com (Privacy Policy)")
+}
+
+func mustTenant(t *testing.T, h *harness, id string) *store.Tenant {
+	t.Helper()
+	tn, err := h.db.TenantByExternal(context.Background(), store.TenantSlack, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tn
+}
+
 func TestPlanLimits(t *testing.T) {
 	h := newHarness(t, "free")
 	expect(t, h.do("/track coursera"), bot.KindReply, "Now tracking Coursera", "free plan, changes come in the weekly digest only")

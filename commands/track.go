@@ -106,10 +106,20 @@ func (r *Router) trackURL(ctx context.Context, raw string, rest []string) (*stor
 	case err != nil:
 		return nil, nil, err
 	}
+	// The type asked for, or guessed from the path.
+	want := docs[0]
 	for _, d := range existing.Documents {
-		if d.Type == docType {
-			return existing, []string{docType}, nil
+		if d.Type != want.Type {
+			continue
 		}
+		// One document per type, shared by every workspace: another page
+		// would replace the one other channels track, or be tracked under
+		// its name.
+		if d.URL != want.URL {
+			return nil, nil, problemf("%s's %s is already tracked from %s; track that page, or name another type for this one (privacy, terms or cookies).",
+				existing.Name, d.Type, bot.Truncate(bot.Clean(d.URL, true), 300))
+		}
+		return existing, []string{d.Type}, nil
 	}
 	if !existing.Custom {
 		return nil, nil, problemf("%s is in the catalog without a %s; track it by name: /track %s", existing.Name, docType, existing.Slug)
