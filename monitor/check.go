@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -195,9 +197,10 @@ func (m *Monitor) Check(ctx context.Context, docID uint) (Result, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		prev = nil
 	}
-	if prev != nil && prev.ExtractorVersion != extract.Version {
+	if prev != nil && prev.ExtractorVersion != reader(doc) {
 		// Compare like with like: re-extract the last capture with today's
-		// extractor first, so an extractor upgrade never looks like a policy change.
+		// extractor and declaration first, so an extractor upgrade or a new
+		// selector never looks like a policy change.
 		if p, err := m.reextract(ctx, doc, src, hist, prev); err != nil {
 			log.Warn("re-extract before check failed", "err", err)
 		} else {
@@ -222,6 +225,16 @@ func (m *Monitor) Check(ctx context.Context, docID uint) (Result, error) {
 		return m.recordFailure(ctx, doc, cap, f, start, log)
 	}
 	return m.recordCapture(ctx, doc, cap, text, prev, start, log)
+}
+
+// reader names what turns a document's snapshots into its text: the
+// extractor and the document's declaration with its history. A version read
+// by another reader is re-read before it is compared, so that neither an
+// extractor upgrade nor an imported declaration with a new selector is
+// taken for a policy change.
+func reader(doc *store.Document) string {
+	sum := sha256.Sum256([]byte(doc.Declaration + "\x00" + doc.DeclarationHistory))
+	return extract.Version + "+" + hex.EncodeToString(sum[:6])
 }
 
 // sources decodes the document's declaration and history.
@@ -513,7 +526,7 @@ func (m *Monitor) recordCapture(ctx context.Context, doc *store.Document, cap *c
 		}
 		if res.Outcome != store.OutcomeUnchanged {
 			v := &store.Version{DocumentID: doc.ID, SHA256: hash, Text: text, SnapshotIDs: store.JoinIDs(snapIDs),
-				CapturedAt: cap.at, ExtractorVersion: extract.Version}
+				CapturedAt: cap.at, ExtractorVersion: reader(doc)}
 			if err := tx.CreateVersion(ctx, v); err != nil {
 				return err
 			}

@@ -448,3 +448,41 @@ func TestReturnToAnOldTextAfterMonthsIsAChange(t *testing.T) {
 		t.Fatalf("A→B six hours later: %+v, %d alerts; want reverted and no new alert", r.Change, len(rec.alerts))
 	}
 }
+
+// A declaration that changes (catalog import with a new selector) reads the
+// same page differently: like an extractor upgrade, the stored snapshot is
+// re-read first, the difference is a technical version, and nobody is told
+// the policy changed.
+func TestDeclarationChangeIsTechnicalNotAnAlert(t *testing.T) {
+	ctx := context.Background()
+	ps := newPolicyServer(t)
+	rec := &alertRecorder{}
+	db, m, docID := setup(t, ps.srv.URL+"/about/privacy", rec)
+	ps.serve(200, demo.CourseraBefore(), "")
+	if r, err := m.Check(ctx, docID); err != nil || r.Outcome != store.OutcomeFirst {
+		t.Fatalf("first: %+v %v", r, err)
+	}
+	first, _ := db.LatestVersion(ctx, docID)
+
+	// The operator imports a declaration that also removes the page's tables.
+	p, _ := catalog.Builtin().Lookup("coursera")
+	src := p.Documents["Privacy Policy"]
+	src.Fetch = ps.srv.URL + "/about/privacy"
+	src.Remove = append(append(catalog.Selectors(nil), src.Remove...), catalog.Selector{CSS: "table"})
+	p.Documents = map[string]catalog.DocumentSource{"Privacy Policy": src}
+	if _, err := catalog.Import(ctx, db, []catalog.Platform{p}); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := m.Check(ctx, docID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != store.OutcomeUnchanged || len(rec.alerts) != 0 {
+		t.Fatalf("after a declaration change the unchanged page must verify, got %+v and %d alert(s)", r, len(rec.alerts))
+	}
+	latest, _ := db.LatestVersion(ctx, docID)
+	if latest.ID == first.ID || !latest.Technical || len(latest.Text) >= len(first.Text) {
+		t.Fatalf("latest version %d technical=%v (%d bytes, first %d): want a shorter technical version", latest.ID, latest.Technical, len(latest.Text), len(first.Text))
+	}
+}

@@ -67,12 +67,12 @@ func (m *Monitor) reextract(ctx context.Context, doc *store.Document, src catalo
 	hash := store.SHA256([]byte(res.Markdown))
 	if hash == prev.SHA256 {
 		// Same text: only note that today's extractor agrees.
-		prev.ExtractorVersion = extract.Version
-		return prev, m.db.MarkExtractorVersion(ctx, prev.ID, extract.Version)
+		prev.ExtractorVersion = reader(doc)
+		return prev, m.db.MarkExtractorVersion(ctx, prev.ID, prev.ExtractorVersion)
 	}
 	now := m.opts.Now()
 	v := &store.Version{DocumentID: doc.ID, SHA256: hash, Text: res.Markdown, SnapshotIDs: prev.SnapshotIDs,
-		CapturedAt: prev.CapturedAt, Technical: true, ExtractorVersion: extract.Version}
+		CapturedAt: prev.CapturedAt, Technical: true, ExtractorVersion: reader(doc)}
 	result := diff.Compare(prev.Text, res.Markdown)
 	provisions := m.opts.Classifier.Provisions(res.Markdown)
 	err = m.db.Tx(ctx, func(tx *store.DB) error {
