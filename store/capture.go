@@ -144,9 +144,11 @@ func (db *DB) Document(ctx context.Context, id uint) (*Document, error) {
 	return &d, nil
 }
 
-// SaveDocument writes a document's monitoring state.
+// SaveDocument writes a document's monitoring state. What the document is
+// (platform, type, declaration, URL) belongs to the catalog import: a check
+// that read the row before an import must not write the old declaration back.
 func (db *DB) SaveDocument(ctx context.Context, d *Document) error {
-	if err := db.with(ctx).Omit("Platform").Save(d).Error; err != nil {
+	if err := db.with(ctx).Omit("Platform", "PlatformID", "Type", "Declaration", "DeclarationHistory", "URL", "CreatedAt").Save(d).Error; err != nil {
 		return fmt.Errorf("store: save document %d: %w", d.ID, err)
 	}
 	return nil

@@ -72,6 +72,35 @@ func TestUpsertPlatformCreatesThenUpdatesInPlace(t *testing.T) {
 	}
 }
 
+// A check reads the document, works for a while (a slow site, a browser),
+// then saves its monitoring state. A catalog import in between writes a new
+// declaration; the check's save must not put the old one back.
+func TestSaveDocumentKeepsADeclarationImportedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpen(t)
+	p := &store.Platform{Slug: "acme", Name: "Acme"}
+	if err := db.UpsertPlatform(ctx, p, []store.Document{{Type: "Privacy Policy", Declaration: `{"fetch":"https://acme.example/p"}`, URL: "https://acme.example/p"}}); err != nil {
+		t.Fatal(err)
+	}
+	sp, _ := db.PlatformBySlug(ctx, "acme")
+	d, err := db.Document(ctx, sp.Documents[0].ID) // the check starts
+	if err != nil {
+		t.Fatal(err)
+	}
+	newDecl := `{"fetch":"https://acme.example/privacy","select":"main"}`
+	if err := db.UpsertPlatform(ctx, &store.Platform{Slug: "acme", Name: "Acme"}, []store.Document{{Type: "Privacy Policy", Declaration: newDecl, DeclarationHistory: "[]", URL: "https://acme.example/privacy"}}); err != nil {
+		t.Fatal(err)
+	}
+	d.Health, d.ConsecutiveFailures = store.HealthOK, 0 // the check ends
+	if err := db.SaveDocument(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.Document(ctx, d.ID)
+	if got.Declaration != newDecl || got.URL != "https://acme.example/privacy" || got.DeclarationHistory != "[]" || got.Health != store.HealthOK {
+		t.Fatalf("after the check's save: declaration %s, url %s, history %q, health %s; want the imported declaration kept", got.Declaration, got.URL, got.DeclarationHistory, got.Health)
+	}
+}
+
 func TestUpsertPlatformRefusesEmptySlugAndType(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpen(t)
