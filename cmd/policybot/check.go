@@ -56,6 +56,19 @@ func (m *Main) resolvePlatform(ctx context.Context, mon *monitor.Monitor, query 
 		if err != nil {
 			return nil, err
 		}
+		// One document per type and platform, shared by every channel that
+		// tracks it: another page of the same site must not replace it.
+		if existing, err := m.DB.PlatformBySlug(ctx, cp.Slug); err == nil {
+			for docType, src := range cp.Documents {
+				for _, d := range existing.Documents {
+					if d.Type == docType && d.URL != src.Fetch {
+						return nil, fmt.Errorf("%s's %s is already tracked from %s; check that page, or the platform by name", existing.Slug, d.Type, d.URL)
+					}
+				}
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
 		if _, err := catalog.Import(ctx, m.DB, []catalog.Platform{cp}); err != nil {
 			return nil, err
 		}

@@ -148,6 +148,10 @@ func TestCheckHistoryProvisionsCompareCLI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("check URL: exit %d: %s", code, errOut)
 	}
+	// Another page of the same site as the same type does not replace the tracked one.
+	if code, _, errOut := cliRun(t, env, "check", srv.URL+"/legal/privacy-v2"); code != 1 || !strings.Contains(errOut, "already tracked from") {
+		t.Errorf("check of another page of a tracked site: exit %d, %s", code, errOut)
+	}
 	cmp := run("compare", "coursera", "127-0-0-1", "--category", "third_party_sharing")
 	if !strings.Contains(cmp, "2 of 2 platforms") {
 		t.Errorf("compare:\n%s", cmp)
