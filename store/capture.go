@@ -145,11 +145,24 @@ func (db *DB) Document(ctx context.Context, id uint) (*Document, error) {
 }
 
 // SaveDocument writes a document's monitoring state. What the document is
-// (platform, type, declaration, URL) belongs to the catalog import: a check
-// that read the row before an import must not write the old declaration back.
+// (platform, type, declaration, URL) belongs to the catalog import, and its
+// own check interval to the operator (SetSchedule): a check that read the row
+// before either changed must not write the old values back.
 func (db *DB) SaveDocument(ctx context.Context, d *Document) error {
-	if err := db.with(ctx).Omit("Platform", "PlatformID", "Type", "Declaration", "DeclarationHistory", "URL", "CreatedAt").Save(d).Error; err != nil {
+	if err := db.with(ctx).Omit("Platform", "PlatformID", "Type", "Declaration", "DeclarationHistory", "URL", "CheckInterval", "CreatedAt").Save(d).Error; err != nil {
 		return fmt.Errorf("store: save document %d: %w", d.ID, err)
+	}
+	return nil
+}
+
+// SetSchedule sets a document's own check interval (0: the default) and its
+// next check time. It is the operator's setting, so a check finishing
+// meanwhile does not write its older copy back (SaveDocument leaves it).
+func (db *DB) SetSchedule(ctx context.Context, docID uint, interval time.Duration, next time.Time) error {
+	err := db.with(ctx).Model(&Document{}).Where("id = ?", docID).
+		Updates(map[string]any{"check_interval": interval, "next_check_at": next}).Error
+	if err != nil {
+		return fmt.Errorf("store: schedule document %d: %w", docID, err)
 	}
 	return nil
 }

@@ -37,8 +37,11 @@ func TestUpsertPlatformCreatesThenUpdatesInPlace(t *testing.T) {
 	next := time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 	lease := time.Date(2030, 6, 1, 12, 5, 0, 0, time.UTC)
 	d.ETag, d.LastModified, d.Health, d.ConsecutiveFailures, d.LastError = `"abc"`, "Mon, 01 Jan 2029 00:00:00 GMT", store.HealthBlocked, 2, "403"
-	d.NextCheckAt, d.LeaseOwner, d.LeaseUntil, d.CheckInterval = &next, "replica-1", &lease, time.Hour
+	d.NextCheckAt, d.LeaseOwner, d.LeaseUntil = &next, "replica-1", &lease
 	if err := db.SaveDocument(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSchedule(ctx, d.ID, time.Hour, next); err != nil {
 		t.Fatal(err)
 	}
 

@@ -38,7 +38,6 @@ func runSchedule(ctx context.Context, m *Main, args []string) error {
 		if docType != "" && !strings.EqualFold(d.Type, docType) {
 			continue
 		}
-		d.CheckInterval = interval
 		effective := interval
 		if effective == 0 {
 			effective = m.Config.CheckInterval
@@ -47,7 +46,7 @@ func runSchedule(ctx context.Context, m *Main, args []string) error {
 		if next := now.Add(effective); d.NextCheckAt == nil || next.Before(*d.NextCheckAt) {
 			d.NextCheckAt = &next
 		}
-		if err := m.DB.SaveDocument(ctx, d); err != nil {
+		if err := m.DB.SetSchedule(ctx, d.ID, interval, *d.NextCheckAt); err != nil {
 			return err
 		}
 		changed++
