@@ -52,7 +52,8 @@ type sitePage struct {
 // loopback address with its real page (testdata/memory/PROVENANCE).
 var memorySites = []sitePage{
 	{"coursera", catalog.PrivacyPolicy, ""}, // internal/demo's snapshot
-	{"netflix", catalog.PrivacyPolicy, "testdata/memory/netflix-privacy-005-2026-04-11.html"},
+	// The extractor's test copy of this snapshot (provenance there).
+	{"netflix", catalog.PrivacyPolicy, "../../monitor/extract/testdata/corpus/netflix/privacy-policy/005-2026-04-11.html"},
 	{"tinder", catalog.PrivacyPolicy, "testdata/memory/tinder-privacy-006-2026-03-06.html"},
 }
 
