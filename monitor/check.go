@@ -367,14 +367,22 @@ func (m *Monitor) recordFailure(ctx context.Context, doc *store.Document, cap *c
 	res := Result{Platform: doc.Platform.Slug, Document: doc.Type, DocumentID: doc.ID,
 		Outcome: store.OutcomeFailed, Error: f.Error(), Reason: f.reason}
 	err := m.db.Tx(ctx, func(tx *store.DB) error {
-		snapIDs, err := m.saveSnapshots(ctx, tx, doc, cap)
+		check := &store.Check{DocumentID: doc.ID, At: now, Outcome: store.OutcomeFailed, Reason: f.reason, Error: f.Error(),
+			HTTPStatus: f.status, RawSHA256: rawHashes(cap), Duration: now.Sub(start)}
+		// The first page of a run of failures is kept as evidence of what
+		// broke; the ones after it (error pages carry nonces too) only by hash.
+		keep, err := m.firstFailurePage(ctx, tx, doc)
 		if err != nil {
 			return err
 		}
-		if err := tx.RecordCheck(ctx, &store.Check{
-			DocumentID: doc.ID, At: now, Outcome: store.OutcomeFailed, Reason: f.reason, Error: f.Error(),
-			HTTPStatus: f.status, SnapshotIDs: store.JoinIDs(snapIDs), Duration: now.Sub(start),
-		}); err != nil {
+		if keep {
+			snapIDs, err := m.saveSnapshots(ctx, tx, doc, cap)
+			if err != nil {
+				return err
+			}
+			check.SnapshotIDs = store.JoinIDs(snapIDs)
+		}
+		if err := tx.RecordCheck(ctx, check); err != nil {
 			return err
 		}
 		doc.ConsecutiveFailures++
@@ -403,6 +411,24 @@ func (m *Monitor) recordFailure(ctx context.Context, doc *store.Document, cap *c
 	m.opts.Observer.ObserveCheck(store.OutcomeFailed, f.reason, now.Sub(start))
 	log.Warn("check failed", "reason", f.reason, "err", f.err, "failures", doc.ConsecutiveFailures)
 	return res, nil
+}
+
+// firstFailurePage reports whether no failed check of the document's
+// current run of failures has kept a page yet.
+func (m *Monitor) firstFailurePage(ctx context.Context, tx *store.DB, doc *store.Document) (bool, error) {
+	if doc.ConsecutiveFailures == 0 {
+		return true, nil
+	}
+	recent, err := tx.Checks(ctx, doc.ID, doc.ConsecutiveFailures)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range recent {
+		if c.SnapshotIDs != "" {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // retryDelay backs off after failures: soon at first (a blip should not cost
@@ -619,6 +645,9 @@ func (m *Monitor) recordChange(ctx context.Context, tx *store.DB, doc *store.Doc
 // rawHashes lists the SHA-256 of each page fetched in this capture (empty
 // for pages answered with 304), comma-separated in page order.
 func rawHashes(cap *capture) string {
+	if cap == nil {
+		return ""
+	}
 	hs := make([]string, len(cap.pages))
 	for i, p := range cap.pages {
 		if p.raw != nil {

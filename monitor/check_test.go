@@ -486,3 +486,32 @@ func TestDeclarationChangeIsTechnicalNotAnAlert(t *testing.T) {
 		t.Fatalf("latest version %d technical=%v (%d bytes, first %d): want a shorter technical version", latest.ID, latest.Technical, len(latest.Text), len(first.Text))
 	}
 }
+
+// A site that keeps failing with pages that differ by a nonce keeps the page
+// that started the failures, and only the hashes of the ones after it.
+func TestRepeatedFailuresKeepTheFirstPage(t *testing.T) {
+	ctx := context.Background()
+	ps := newPolicyServer(t)
+	rec := &alertRecorder{}
+	db, m, docID := setup(t, ps.srv.URL+"/about/privacy", rec)
+	for i := range 4 {
+		ps.serve(200, []byte(fmt.Sprintf(`<html><head><title>Just a moment...</title></head><body><div class="coursera-tos">`+
+			`<h1>Checking your browser before accessing coursera.org</h1><p>Ray ID: %08x</p></div></body></html>`, i*7919)), "")
+		if r, err := m.Check(ctx, docID); err != nil || r.Outcome != store.OutcomeFailed {
+			t.Fatalf("check %d: %+v %v", i, r, err)
+		}
+	}
+	checks := mustChecks(t, db, docID)
+	withBytes := 0
+	for _, c := range checks {
+		if c.SnapshotIDs != "" {
+			withBytes++
+		}
+		if len(c.RawSHA256) != 64 {
+			t.Errorf("failed check %d has no hash of what it saw: %q", c.ID, c.RawSHA256)
+		}
+	}
+	if withBytes != 1 {
+		t.Errorf("failed checks keeping their page = %d, want 1 (the first)", withBytes)
+	}
+}
