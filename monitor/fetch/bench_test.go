@@ -11,14 +11,14 @@ import (
 	"testing"
 )
 
-// BenchmarkFetchCorpusPage fetches a real 316 KB policy page from a local
+// BenchmarkFetchCorpusPage fetches a real 315 KB policy page from a local
 // server, with the fetcher and, as the baseline in the same run, with a bare
 // http.Get reading the same bytes. The difference is the price of the checks
 // (address policy, host turn, size cap, charset detection, redirect handling).
 //
 //	go test ./monitor/fetch -run '^$' -bench FetchCorpusPage -benchtime 200x
 func BenchmarkFetchCorpusPage(b *testing.B) {
-	page := readTestdata(b, "grindr-privacy-policy.html")
+	page := readTestdata(b, grindrPage)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(page)

@@ -25,6 +25,11 @@ import (
 	"golang.org/x/text/encoding/japanese"
 )
 
+// grindrPage (under testdata/) is a real 315 KB policy page: the extractor's test copy of
+// Grindr's privacy policy (provenance in monitor/extract/testdata).
+const grindrPage = "../../extract/testdata/corpus/grindr/privacy-policy/004-2024-11-02.html"
+
+// readTestdata reads a fixture by its path under testdata/.
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
@@ -35,7 +40,7 @@ func readTestdata(t testing.TB, name string) []byte {
 }
 
 func TestFetchCorpusPage(t *testing.T) {
-	page := readTestdata(t, "grindr-privacy-policy.html")
+	page := readTestdata(t, grindrPage)
 	var gotUA, gotAccept atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotUA.Store(r.Header.Get("User-Agent"))
@@ -440,7 +445,7 @@ func TestGzipBomb(t *testing.T) {
 }
 
 func TestContentEncodings(t *testing.T) {
-	page := readTestdata(t, "grindr-privacy-policy.html")
+	page := readTestdata(t, grindrPage)
 	var gz, br bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(page)
